@@ -101,6 +101,14 @@ class SteroidRule(_Model):
     reduction_pct: float = 25.0
 
 
+class Criterion(_Model):
+    """An eligibility criterion of the protocol (TI, IE)."""
+
+    ietestcd: str = Field(pattern=r"^(IN|EX)\d{2}$")
+    iecat: Literal["INCLUSION", "EXCLUSION"]
+    ietest: str = Field(max_length=200)
+
+
 class Dictionaries(_Model):
     meddra: str
     whodrug: str
@@ -139,6 +147,7 @@ class StudyConfig(_Model):
     clinical_response: ClinicalResponseRule
     steroids: SteroidRule
     comorbidities: list[str]
+    criteria: list[Criterion]
     dictionaries: Dictionaries
     standards: Standards = Standards()
     creation_datetime: dt.datetime = Field(description="fixed timestamp written into XPT headers, define.xml and Dataset-JSON")

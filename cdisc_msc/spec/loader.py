@@ -3,9 +3,9 @@
 Layout (YAML, one dataset per file so a change shows as a small diff)::
 
     specs/sdtm/standards.yaml   list of Standard
-    specs/sdtm/codelists.yaml   list of Codelist
-    specs/sdtm/methods.yaml     list of Method        (optional)
-    specs/sdtm/comments.yaml    list of Comment       (optional)
+    specs/sdtm/codelists.yaml   list of Codelist      (or codelists/*.yaml, by topic)
+    specs/sdtm/methods.yaml     list of Method        (or methods/*.yaml; optional)
+    specs/sdtm/comments.yaml    list of Comment       (or comments/*.yaml; optional)
     specs/sdtm/documents.yaml   list of Document      (optional)
     specs/sdtm/datasets/*.yaml  one Dataset each
 
@@ -37,6 +37,13 @@ REQUIRED_FILES = ("standards", "codelists")
 
 class SpecError(InputError):
     """The spec has error-level problems; ``report`` lists all of them."""
+
+
+def list_part_files(directory: Path, stem: str) -> list[Path]:
+    """``<stem>.yaml`` and every ``<stem>/*.yaml`` (sorted): a list may be split by topic."""
+    single = directory / f"{stem}.yaml"
+    folder = directory / stem
+    return ([single] if single.exists() else []) + (sorted(folder.glob("*.yaml")) if folder.is_dir() else [])
 
 
 def _read_yaml(path: Path, report: ProblemReport) -> Any:
@@ -88,13 +95,11 @@ def read_spec(directory: str | Path, package: str | None = None) -> tuple[Spec |
         return None, report
     parts: dict[str, list[Any]] = {}
     for stem, model in LIST_FILES.items():
-        path = directory / f"{stem}.yaml"
-        if path.exists():
-            parts[stem] = _parse_list(path, model, report)
-        else:
-            if stem in REQUIRED_FILES:
-                report.add(code="SPEC-FILE", file=str(path), message="required spec file is missing")
-            parts[stem] = []
+        paths = list_part_files(directory, stem)
+        if not paths and stem in REQUIRED_FILES:
+            report.add(code="SPEC-FILE", file=str(directory / f"{stem}.yaml"),
+                       message=f"required spec file is missing (or folder {stem}/ with *.yaml)")
+        parts[stem] = [item for path in paths for item in _parse_list(path, model, report)]
     datasets: list[Dataset] = []
     files: dict[str, Path] = {}
     ds_dir = directory / "datasets"

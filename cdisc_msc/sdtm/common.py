@@ -1,0 +1,245 @@
+"""Shared SDTM derivations: identifiers, ISO 8601 dates, study days, --SEQ,
+EPOCH, --LOBXFL and SUPPQUAL.
+
+Each function is small, vectorised, checks its required columns first
+(``require``), and returns a new frame rather than mutating its input.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from cdisc_msc.config import StudyConfig
+
+
+class DerivationError(ValueError):
+    """A derivation was given a frame without the columns it needs."""
+
+
+def require(df: pd.DataFrame, columns: Iterable[str], where: str) -> None:
+    """Fail with a message naming every missing column.
+
+    >>> require(pd.DataFrame({"A": [1]}), ["A", "B"], "derive_x")
+    Traceback (most recent call last):
+    ...
+    cdisc_msc.sdtm.common.DerivationError: derive_x: missing required column(s) B
+    """
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise DerivationError(f"{where}: missing required column(s) {', '.join(missing)}")
+
+
+# ------------------------------------------------------------------ identifiers
+def usubjid(studyid: str, siteid: pd.Series, subjid: pd.Series) -> pd.Series:
+    """USUBJID = STUDYID-SITEID-SUBJID, e.g. ``MSC-SLE-001-004``."""
+    return studyid + "-" + siteid.astype(str) + "-" + subjid.astype(str)
+
+
+def add_subject_ids(df: pd.DataFrame, subjects: pd.DataFrame, config: StudyConfig,
+                    domain: str | None = None) -> pd.DataFrame:
+    """Prefix a raw form with STUDYID, DOMAIN and USUBJID from the subject map.
+
+    ``subjects`` has SUBJID and USUBJID (from DM). Raw rows whose SUBJID is not
+    in DM are a raw-data error caught by the reader; here they would get NA.
+
+    >>> subj = pd.DataFrame({"SUBJID": ["001"], "USUBJID": ["MSC-SLE-001-001"]})
+    >>> add_subject_ids(pd.DataFrame({"SUBJID": ["001"]}), subj, cfg, "AE").columns.tolist()  # doctest: +SKIP
+    ['STUDYID', 'DOMAIN', 'USUBJID', 'SUBJID']
+    """
+    require(df, ["SUBJID"], "add_subject_ids")
+    require(subjects, ["SUBJID", "USUBJID"], "add_subject_ids (subjects)")
+    out = df.merge(subjects[["SUBJID", "USUBJID"]], on="SUBJID", how="left", validate="many_to_one")
+    out.insert(0, "STUDYID", config.studyid)
+    if domain is not None:
+        out.insert(1, "DOMAIN", domain)
+    cols = ["STUDYID"] + (["DOMAIN"] if domain else []) + ["USUBJID"]
+    return out[cols + [c for c in out.columns if c not in cols]]
+
+
+# ------------------------------------------------------------------ dates
+def iso_date(raw: pd.Series) -> pd.Series:
+    """Raw date (``YYYY-MM-DD``, ``YYYY-MM-UN``, ``YYYY-UN-UN``) to ISO 8601,
+    truncating unknown parts, never inventing them.
+
+    >>> iso_date(pd.Series(["2024-03-05", "2024-03-UN", "2024-UN-UN", None])).tolist()
+    ['2024-03-05', '2024-03', '2024', <NA>]
+    """
+    s = raw.astype("string")
+    s = s.str.replace(r"-UN-UN$", "", regex=True).str.replace(r"-UN$", "", regex=True)
+    return s.where(s.notna() & (s != ""), pd.NA)
+
+
+def iso_datetime(date: pd.Series, time: pd.Series | None = None) -> pd.Series:
+    """ISO date plus ``THH:MM`` where the time is known and the date complete.
+
+    >>> iso_datetime(pd.Series(["2024-03-05", "2024-03-UN"]), pd.Series(["09:30", "10:00"])).tolist()
+    ['2024-03-05T09:30', '2024-03']
+    """
+    d = iso_date(date)
+    if time is None:
+        return d
+    t = time.astype("string")
+    full = d.str.len() == 10
+    has_t = t.notna() & (t != "")
+    return d.mask(full & has_t, d + "T" + t)
+
+
+def dtc_to_date(dtc: pd.Series) -> pd.Series:
+    """The complete date part of an ISO --DTC as datetime64 (NaT when partial)."""
+    s = dtc.astype("string").str.slice(0, 10)
+    s = s.where(s.str.len() == 10)
+    return pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
+
+
+def dtc_to_datetime(dtc: pd.Series) -> pd.Series:
+    """A complete ISO date-time (``YYYY-MM-DDTHH:MM[:SS]``) as datetime64; NaT otherwise."""
+    s = dtc.astype("string")
+    s = s.where(s.str.len() >= 16)
+    return pd.to_datetime(s, format="ISO8601", errors="coerce")
+
+
+def study_day(dtc: pd.Series, rfstdtc: pd.Series) -> pd.Series:
+    """--DY from dates only: day 1 = reference date, no day 0.
+
+    >>> study_day(pd.Series(["2024-03-05", "2024-03-04", "2024-03", None]),
+    ...           pd.Series(["2024-03-05T09:30"] * 4)).tolist()
+    [1, -1, <NA>, <NA>]
+    """
+    d = dtc_to_date(dtc)
+    r = dtc_to_date(rfstdtc)
+    delta = (d - r).dt.days
+    day = delta.where(delta < 0, delta + 1)
+    return day.astype("Int64")
+
+
+# ------------------------------------------------------------------ sequence
+def derive_seq(df: pd.DataFrame, seq_var: str, order: list[str]) -> pd.DataFrame:
+    """Sort by USUBJID then ``order`` and number records 1.. within subject.
+
+    The order uses natural keys only, so --SEQ is stable across rebuilds.
+
+    >>> derive_seq(pd.DataFrame({"USUBJID": ["A", "A", "B"], "X": [2, 1, 5]}), "XXSEQ", ["X"])["XXSEQ"].tolist()
+    [1, 2, 1]
+    """
+    require(df, ["USUBJID", *order], "derive_seq")
+    out = df.sort_values(["USUBJID", *order], kind="mergesort", na_position="last").reset_index(drop=True)
+    out[seq_var] = (out.groupby("USUBJID", sort=False).cumcount() + 1).astype("Int64")
+    return out
+
+
+# ------------------------------------------------------------------ epoch
+def _start_ts(dtc: pd.Series) -> pd.Series:
+    """Start of the instant an ISO value denotes (date only -> 00:00)."""
+    full = dtc_to_datetime(dtc)
+    return full.fillna(dtc_to_date(dtc))
+
+
+def _end_ts(dtc: pd.Series) -> pd.Series:
+    """End of the instant an ISO value denotes (date only -> the whole day)."""
+    full = dtc_to_datetime(dtc)
+    day_end = dtc_to_date(dtc) + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)
+    return full.fillna(day_end)
+
+
+def derive_epoch(df: pd.DataFrame, dtc_var: str, se: pd.DataFrame) -> pd.Series:
+    """EPOCH of each record from the subject's SE elements.
+
+    A record belongs to the last element whose [SESTDTC, SEENDTC] contains it;
+    a date without time is compared at day precision, so a date-only record on
+    the infusion day is TREATMENT, while one timed before the infusion start is
+    SCREENING. Partial or missing dates get no EPOCH.
+    """
+    require(df, ["USUBJID", dtc_var], "derive_epoch")
+    require(se, ["USUBJID", "SESTDTC", "SEENDTC", "EPOCH", "TAETORD"], "derive_epoch (SE)")
+    rec = pd.DataFrame({"USUBJID": df["USUBJID"].to_numpy(), "_row": np.arange(len(df))})
+    dtc = df[dtc_var].astype("string").reset_index(drop=True)
+    has_time = dtc.str.len().fillna(0) >= 16
+    rec["_lo"] = _start_ts(dtc).to_numpy()
+    rec["_hi"] = _end_ts(dtc).to_numpy()
+    rec["_timed"] = has_time.to_numpy()
+    el = se[["USUBJID", "EPOCH", "TAETORD"]].copy()
+    el["_s"] = _start_ts(se["SESTDTC"]).to_numpy()
+    el["_e"] = _end_ts(se["SEENDTC"]).to_numpy()
+    el["_sd"] = dtc_to_date(se["SESTDTC"]).to_numpy()
+    m = rec.merge(el, on="USUBJID", how="inner")
+    timed = m["_timed"]
+    # timed record: instant inside [start, end]; date-only: day overlaps the element's days
+    inside_timed = (m["_lo"] >= m["_s"]) & (m["_lo"] <= m["_e"])
+    inside_day = (m["_hi"] >= m["_sd"]) & (m["_lo"] <= m["_e"])
+    m = m[np.where(timed, inside_timed, inside_day)]
+    m = m.sort_values(["_row", "TAETORD"]).drop_duplicates("_row", keep="last")
+    out = pd.Series(pd.NA, index=range(len(df)), dtype="string")
+    out.iloc[m["_row"].to_numpy()] = m["EPOCH"].to_numpy()
+    out.index = df.index
+    return out
+
+
+# ------------------------------------------------------------------ baseline
+def derive_lobxfl(df: pd.DataFrame, by: list[str], result_var: str, dtc_var: str,
+                  rfxstdtc: pd.Series, flag_var: str) -> pd.DataFrame:
+    """--LOBXFL = "Y" on the last non-missing result on or before the infusion.
+
+    "On or before": the record's date is before the infusion date, or on it
+    (when both times are known, at or before the infusion start). Among those,
+    per ``by`` group, the latest --DTC wins; ties keep the higher --SEQ
+    (``by`` should make records unique together with --DTC otherwise).
+    ``rfxstdtc`` is aligned with ``df`` (one value per record).
+    """
+    require(df, [*by, result_var, dtc_var], "derive_lobxfl")
+    out = df.copy()
+    d = dtc_to_date(out[dtc_var])
+    r = dtc_to_date(rfxstdtc)
+    t = dtc_to_datetime(out[dtc_var])
+    rt = dtc_to_datetime(rfxstdtc)
+    same_day_ok = (d == r) & ~(t.notna() & rt.notna() & (t > rt))
+    eligible = (d < r) | same_day_ok
+    res = out[result_var]
+    eligible &= res.notna() & (res.astype("string") != "")
+    cand = out[eligible.fillna(False).to_numpy()].assign(_ts=_start_ts(out[dtc_var])[eligible.fillna(False).to_numpy()])
+    seq_cols = [c for c in out.columns if c.endswith("SEQ")]
+    order = ["_ts", *seq_cols[:1]]
+    last = cand.sort_values([*by, *order], kind="mergesort").groupby(by, sort=False).tail(1).index
+    out[flag_var] = pd.Series(pd.NA, index=out.index, dtype="string")
+    out.loc[last, flag_var] = "Y"
+    return out
+
+
+# ------------------------------------------------------------------ SUPPQUAL
+def make_supp(df: pd.DataFrame, rdomain: str, idvar: str,
+              qnams: Mapping[str, tuple[str, str, str]]) -> pd.DataFrame:
+    """SUPP-- records for non-standard variables.
+
+    ``qnams`` maps a column of ``df`` to (QLABEL, QORIG, QEVAL). One record per
+    non-missing value; IDVARVAL is the text of ``idvar`` (empty when ``idvar``
+    is "" for subject-level DM qualifiers).
+
+    >>> d = pd.DataFrame({"STUDYID": ["S"], "USUBJID": ["S-1"], "AESEQ": [1], "AETRTEM": ["Y"]})
+    >>> make_supp(d, "AE", "AESEQ", {"AETRTEM": ("Treatment Emergent Flag", "Derived", "")})["IDVARVAL"].tolist()
+    ['1']
+    """
+    require(df, ["STUDYID", "USUBJID", *qnams, *([idvar] if idvar else [])], "make_supp")
+    parts = []
+    for col, (qlabel, qorig, qeval) in qnams.items():
+        vals = df[col].astype("string")
+        keep = vals.notna() & (vals != "")
+        part = pd.DataFrame({
+            "STUDYID": df.loc[keep, "STUDYID"].to_numpy(),
+            "RDOMAIN": rdomain,
+            "USUBJID": df.loc[keep, "USUBJID"].to_numpy(),
+            "IDVAR": idvar,
+            "IDVARVAL": (df.loc[keep, idvar].astype("Int64").astype("string").to_numpy() if idvar else ""),
+            "QNAM": col,
+            "QLABEL": qlabel,
+            "QVAL": vals[keep].to_numpy(),
+            "QORIG": qorig,
+            "QEVAL": qeval,
+        })
+        parts.append(part)
+    cols = ["STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QLABEL", "QVAL", "QORIG", "QEVAL"]
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(parts, ignore_index=True)
+    key = out["IDVARVAL"].astype("string").str.zfill(8)
+    return out.assign(_k=key).sort_values(["USUBJID", "_k", "QNAM"], kind="mergesort").drop(columns="_k").reset_index(drop=True)
