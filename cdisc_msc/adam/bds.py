@@ -1,0 +1,88 @@
+"""BDS building blocks shared by ADQS, ADRS and the other BDS datasets:
+baseline value and change (BASE, CHG, PCHG), subject-level variables from
+ADSL, and criterion flags. Windows, ABLFL and ANL01FL live in ``windows.py``.
+
+Each function checks its required columns first and returns a new frame.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from cdisc_msc.scoring import require_columns
+
+
+def merge_by_keys(df: pd.DataFrame, other: pd.DataFrame, by: Sequence[str], columns: Sequence[str],
+                  where: str = "merge_by_keys") -> pd.DataFrame:
+    """Left-join ``columns`` of ``other`` onto ``df`` by ``by`` (``other`` unique by ``by``).
+
+    >>> a = pd.DataFrame({"USUBJID": ["S1", "S2"]})
+    >>> b = pd.DataFrame({"USUBJID": ["S1"], "TRT01A": ["MSC 2"]})
+    >>> merge_by_keys(a, b, ["USUBJID"], ["TRT01A"]).TRT01A.tolist()
+    ['MSC 2', nan]
+    """
+    require_columns(df, by, where)
+    require_columns(other, [*by, *columns], f"{where} (source)")
+    clash = [c for c in columns if c in df.columns]
+    if clash:
+        raise ValueError(f"{where}: columns already present: {', '.join(clash)}")
+    right = other[[*by, *columns]]
+    if right.duplicated(list(by)).any():
+        raise ValueError(f"{where}: source is not unique by {', '.join(by)}")
+    out = df.merge(right, on=list(by), how="left", validate="many_to_one")
+    out.index = df.index
+    return out
+
+
+def derive_vars_base_chg(df: pd.DataFrame, by: Sequence[str] = ("USUBJID", "PARAMCD"),
+                         ablfl_col: str = "ABLFL", chg: bool = True, pchg: bool = True) -> pd.DataFrame:
+    """BASE (and BASEC for text) from the ABLFL record of each ``by`` group;
+    CHG = AVAL - BASE and PCHG = 100 * CHG / BASE (missing when BASE is 0 or
+    missing) on post-baseline records only.
+
+    >>> d = pd.DataFrame({"USUBJID": "S1", "PARAMCD": "P", "AVAL": [10.0, 6.0], "ABLFL": ["Y", None]})
+    >>> r = derive_vars_base_chg(d)
+    >>> r.BASE.tolist(), r.CHG.tolist(), r.PCHG.tolist()
+    ([10.0, 10.0], [nan, -4.0], [nan, -40.0])
+    """
+    require_columns(df, [*by, "AVAL", ablfl_col], "derive_vars_base_chg")
+    base = df.loc[(df[ablfl_col] == "Y").fillna(False).to_numpy(dtype=bool), [*by, "AVAL"]]
+    if base.duplicated(list(by)).any():
+        raise ValueError("derive_vars_base_chg: more than one ABLFL record in a group")
+    base = base.rename(columns={"AVAL": "BASE"})
+    out = df.merge(base, on=list(by), how="left", validate="many_to_one")
+    out.index = df.index
+    post = ~(out[ablfl_col] == "Y").fillna(False).to_numpy(dtype=bool)
+    aval = pd.to_numeric(out["AVAL"]).astype("float64")
+    basev = pd.to_numeric(out["BASE"]).astype("float64")
+    if chg:
+        out["CHG"] = np.where(post, aval - basev, np.nan)
+    if pchg:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pc = 100.0 * (aval - basev) / basev
+        out["PCHG"] = np.where(post & (basev != 0), pc, np.nan)
+    return out
+
+
+def derive_crit_flag(df: pd.DataFrame, n: int, text: str, condition: pd.Series,
+                     applies: pd.Series | None = None) -> pd.DataFrame:
+    """CRITn (text) and CRITnFL (Y/N) from a boolean condition.
+
+    Where ``applies`` is False (other parameters) both stay empty; where the
+    condition is unknown (NA) the flag is empty too.
+    """
+    out = df.copy()
+    applies = pd.Series(True, index=df.index) if applies is None else applies.fillna(False).astype(bool)
+    cond = condition.astype("boolean")
+    flag = pd.Series(pd.NA, index=df.index, dtype="string")
+    flag = flag.mask(applies & cond.fillna(False), "Y").mask(applies & (~cond).fillna(False), "N")
+    out[f"CRIT{n}"] = pd.Series(pd.NA, index=df.index, dtype="string").mask(applies, text)
+    out[f"CRIT{n}FL"] = flag
+    return out
+
+
+def yn_to_num(flag: pd.Series) -> pd.Series:
+    """Y -> 1, N -> 0, else missing (AVAL of a responder parameter)."""
+    return flag.map({"Y": 1.0, "N": 0.0}).astype("float64")
