@@ -1,0 +1,56 @@
+"""Instrument scoring and outcome rules of the SAP (``study.md`` sections 3-4).
+
+Pure, vectorised functions over pandas frames: no I/O, no configuration file
+reading (callers pass the config objects of :mod:`cdisc_msc.config`).
+
+Modules
+-------
+sf36               SF-36 v2 item recoding, scale scores, NBS, PCS/MCS (SAP 3.4)
+eq5d               EQ-5D-5L level-sum score and French index (SAP 3.5)
+sledai             SELENA-SLEDAI descriptors table and total (SAP 3.1)
+bilag              classic BILAG systems table, grade scores and total (SAP 3.3)
+sri4               SRI-4 components and responder (SAP 4.2)
+clinical_response  major / partial clinical response (SAP 4.3)
+steroids           prednisone-equivalent 28-day average dose, reduction (SAP 4.7)
+
+Flags produced by the outcome rules are ``"Y"`` / ``"N"`` strings; a flag that
+cannot be determined is missing (NaN).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+
+class MissingColumnsError(ValueError):
+    """A frame given to a scoring function lacks required columns."""
+
+
+def require_columns(df: pd.DataFrame, columns: Iterable[str], where: str) -> None:
+    """Fail with one message naming every column of ``columns`` absent from ``df``.
+
+    >>> require_columns(pd.DataFrame({"A": [1]}), ["A", "B"], "demo")
+    Traceback (most recent call last):
+    ...
+    cdisc_msc.scoring.MissingColumnsError: demo: missing required column(s): B
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"{where}: expected a pandas DataFrame, got {type(df).__name__}")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise MissingColumnsError(f"{where}: missing required column(s): {', '.join(missing)}")
+
+
+def yn(mask: pd.Series) -> pd.Series:
+    """Boolean (possibly nullable) series -> ``"Y"`` / ``"N"``; NA stays missing."""
+    m = mask.astype("boolean")
+    out = pd.Series("N", index=mask.index, dtype="str")
+    out[m.fillna(False).to_numpy(dtype=bool)] = "Y"
+    return out.where(m.notna().to_numpy())
+
+
+# Submodules are not imported here, so that this light module (the helpers
+# above) can be imported by them and by cdisc_msc.adam without cycles;
+# ``from cdisc_msc.scoring import sf36`` imports a submodule on demand.
+__all__ = ["MissingColumnsError", "require_columns", "yn"]
