@@ -12,23 +12,17 @@ import numpy as np
 import pandas as pd
 
 from cdisc_msc.config import StudyConfig
+from cdisc_msc.scoring import MissingColumnsError, require_columns
 
 
-class DerivationError(ValueError):
-    """A derivation was given a frame without the columns it needs."""
+DerivationError = MissingColumnsError
+"""A derivation was given a frame without the columns it needs."""
 
 
 def require(df: pd.DataFrame, columns: Iterable[str], where: str) -> None:
-    """Fail with a message naming every missing column.
-
-    >>> require(pd.DataFrame({"A": [1]}), ["A", "B"], "derive_x")
-    Traceback (most recent call last):
-    ...
-    cdisc_msc.sdtm.common.DerivationError: derive_x: missing required column(s) B
-    """
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise DerivationError(f"{where}: missing required column(s) {', '.join(missing)}")
+    """Fail with a message naming every missing column (one rule for SDTM,
+    ADaM and scoring: ``cdisc_msc.scoring.require_columns``)."""
+    require_columns(df, columns, where)
 
 
 # ------------------------------------------------------------------ identifiers
@@ -243,3 +237,40 @@ def make_supp(df: pd.DataFrame, rdomain: str, idvar: str,
     out = pd.concat(parts, ignore_index=True)
     key = out["IDVARVAL"].astype("string").str.zfill(8)
     return out.assign(_k=key).sort_values(["USUBJID", "_k", "QNAM"], kind="mergesort").drop(columns="_k").reset_index(drop=True)
+
+
+# ------------------------------------------------------------------ visits
+def sdtm_visit(visit: pd.Series, visitnum: pd.Series) -> pd.Series:
+    """SDTM VISIT: the planned visit name, or ``UNSCHEDULED <VISITNUM>`` for
+    unscheduled visits, so VISIT and VISITNUM stay one-to-one across the study.
+
+    >>> sdtm_visit(pd.Series(["M3", "UNSCHEDULED"]), pd.Series([4.0, 4.1])).tolist()
+    ['M3', 'UNSCHEDULED 4.1']
+    """
+    v = visit.astype("string")
+    num = pd.to_numeric(visitnum, errors="coerce").round(2).astype("Float64").astype("string")
+    return v.mask(v.str.upper() == "UNSCHEDULED", "UNSCHEDULED " + num)
+
+
+# ------------------------------------------------------------------ timing
+def add_days_and_epoch(df: pd.DataFrame, dm: pd.DataFrame, se: pd.DataFrame | None,
+                       days: Mapping[str, str], epoch_dtc: str | None) -> pd.DataFrame:
+    """--DY for each ``{dtc_var: dy_var}`` in ``days`` (from DM.RFSTDTC, no day 0)
+    and EPOCH from ``epoch_dtc`` and the subject's SE elements (skipped when
+    ``epoch_dtc`` is None). Row order and index are kept.
+
+    >>> dm = pd.DataFrame({"USUBJID": ["S-1"], "RFSTDTC": ["2024-03-05T09:30"]})
+    >>> add_days_and_epoch(pd.DataFrame({"USUBJID": ["S-1"], "AESTDTC": ["2024-03-04"]}), dm, None,
+    ...                    {"AESTDTC": "AESTDY"}, None)["AESTDY"].tolist()
+    [-1]
+    """
+    require(df, ["USUBJID", *days, *([epoch_dtc] if epoch_dtc else [])], "add_days_and_epoch")
+    require(dm, ["USUBJID", "RFSTDTC"], "add_days_and_epoch (DM)")
+    out = df.copy()
+    ref = out["USUBJID"].map(dm.drop_duplicates("USUBJID").set_index("USUBJID")["RFSTDTC"])
+    for dtc_var, dy_var in days.items():
+        out[dy_var] = study_day(out[dtc_var], ref)
+    if epoch_dtc is not None:
+        out["EPOCH"] = (derive_epoch(out, epoch_dtc, se) if se is not None
+                        else pd.Series(pd.NA, index=out.index, dtype="string"))
+    return out
