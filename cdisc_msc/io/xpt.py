@@ -1,0 +1,796 @@
+"""SAS transport (XPORT) version 5 writer, checker and reader (layout of SAS TS-140).
+
+File layout, every record 80 bytes::
+
+    LIBRARY header, 2 records: SAS/SASLIB, version, OS, created; modified
+    MEMBER + DSCRPTR headers, 2 records: name, version, OS, created; modified, label, type
+    NAMESTR header, then one 140-byte NAMESTR per variable, blank padded to 80
+    OBS header, then the records back to back, blank padded to 80
+
+Conventions of this module:
+
+* Character values are ASCII, stored blank padded; trailing blanks are not
+  significant (they are stripped when reading and when measuring lengths).
+  Missing text (None, NaN, pd.NA) is written as blanks and read back as "".
+* Numerics are 8-byte IBM doubles (``cdisc_msc.io.ibm``). NaN/None/pd.NA is
+  the ordinary missing ``.``. Special missing values are the strings
+  ``".A"``-``".Z"`` and ``"._"`` in an object-dtype numeric column (``"."``
+  is accepted too); the reader returns a column with special missings in that
+  same form (object dtype), and plain float64 otherwise. -0.0 is written as 0.
+* Row numbers in problems and transliterations are 1-based record numbers.
+* Output is deterministic: header times come from the metadata (the study
+  configuration), never from the clock.
+"""
+from __future__ import annotations
+
+import ctypes
+import datetime as dt
+import itertools
+import os
+import re
+import struct
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+from cdisc_msc.io.ibm import IBM_MAX_EXCLUSIVE, IBM_MIN, ibm_representable, ibm_to_ieee, ieee_to_ibm, words_from_bytes
+from cdisc_msc.io.meta import (
+    NUMERIC_LENGTH, SPECIAL_MISSING_TEXT, SasFormat, XptDataset, XptVariable, from_spec, parse_format,
+)
+from cdisc_msc.problems import InputError, Problem, ProblemReport
+from cdisc_msc.spec.model import Dataset
+
+RECORD = 80
+NAMESTR_LENGTH = 140
+MAX_CHAR_LENGTH = 200
+MAX_LABEL_LENGTH = 40
+MAX_ROWS_REPORTED = 20
+"""Row-level problems listed per variable and check; the rest are counted in one more problem."""
+
+NAME_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,7}$")
+LIBRARY_HEADER = b"HEADER RECORD*******LIBRARY HEADER RECORD!!!!!!!000000000000000000000000000000  "
+MEMBER_HEADER = b"HEADER RECORD*******MEMBER  HEADER RECORD!!!!!!!000000000000000001600000000140  "
+MEMBER_HEADER_PREFIX = b"HEADER RECORD*******MEMBER  HEADER RECORD!!!!!!!"
+DESCRIPTOR_HEADER = b"HEADER RECORD*******DSCRPTR HEADER RECORD!!!!!!!000000000000000000000000000000  "
+NAMESTR_HEADER = "HEADER RECORD*******NAMESTR HEADER RECORD!!!!!!!000000{:04d}00000000000000000000  "
+OBS_HEADER = b"HEADER RECORD*******OBS     HEADER RECORD!!!!!!!000000000000000000000000000000  "
+NAMESTR_STRUCT = struct.Struct(">hhhh8s40s8shhh2s8shhi52s")
+MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+YEAR_CUTOFF = 1940
+"""Two-digit header years: 40-99 are 19xx, 00-39 are 20xx (SAS YEARCUTOFF=1940)."""
+BLANK = 0x20
+
+TRANSLITERATIONS: dict[str, str] = {
+    "ß": "ss", "Æ": "AE", "æ": "ae", "Ø": "O", "ø": "o", "Œ": "OE", "œ": "oe", "Ð": "D", "ð": "d",
+    "Þ": "TH", "þ": "th", "Ł": "L", "ł": "l", "µ": "u", "‘": "'", "’": "'", "‚": "'", "“": '"',
+    "”": '"', "„": '"', "–": "-", "—": "-", "−": "-", "…": "...", "\u00a0": " ", "°": " deg",
+    "±": "+/-", "×": "x", "÷": "/", "≤": "<=", "≥": ">=",
+}
+"""Characters NFKD decomposition does not reduce to ASCII."""
+
+
+# --------------------------------------------------------------------------- results
+
+
+class XptCheckError(InputError):
+    """A frame or its metadata cannot be written to XPT v5; ``report`` lists every violation."""
+
+
+@dataclass(frozen=True)
+class Transliteration:
+    """A value changed to ASCII by the opt-in transliteration."""
+
+    dataset: str
+    variable: str
+    row: int
+    old: str
+    new: str
+
+
+@dataclass
+class WriteResult:
+    """What ``write_xpt`` wrote and what it warns about."""
+
+    path: Path
+    records: int
+    warnings: list[Problem] = field(default_factory=list)
+    transliterations: list[Transliteration] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- text values
+
+
+def transliterate_text(text: str) -> str:
+    """ASCII approximation: accents dropped (é -> e), a few symbols spelled; unknown characters kept."""
+    out = []
+    for char in text:
+        if ord(char) < 128:
+            out.append(char)
+        elif char in TRANSLITERATIONS:
+            out.append(TRANSLITERATIONS[char])
+        else:
+            base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+            out.append(base if base.isascii() and base else char)
+    return "".join(out)
+
+
+@dataclass
+class _CharColumn:
+    """A character column factorised: ``codes`` (-1 = missing) index ``uniques`` (right-stripped)."""
+
+    codes: np.ndarray
+    uniques: np.ndarray
+    byte_lengths: np.ndarray
+    non_ascii: np.ndarray
+
+    def table(self, length: int) -> np.ndarray:
+        """(len(uniques) + 1, length) uint8 blank-padded bytes; the extra last row (code -1) is blank."""
+        table = np.full((len(self.uniques) + 1, length), BLANK, dtype=np.uint8)
+        if len(self.uniques):
+            wide = self.uniques.astype(str).astype("U")
+            width = wide.dtype.itemsize // 4
+            if width:
+                points = wide.view(np.uint32).reshape(len(self.uniques), width)[:, :length]
+                table[:-1, : points.shape[1]] = np.where(points == 0, BLANK, points).astype(np.uint8)
+        return table
+
+
+def _object_addresses(objects: np.ndarray) -> np.ndarray:
+    """The PyObject pointers of a contiguous object array, as a uint64 view (no copy).
+
+    Equal pointers mean the same object, hence the same value: factorising
+    pointers is a cheap integer hash that groups most repeated values (frames
+    built by mapping codes to labels share their string objects).
+    """
+    address = objects.__array_interface__["data"][0]
+    return np.ctypeslib.as_array((ctypes.c_uint64 * len(objects)).from_address(address))
+
+
+IDENTITY_SAMPLE = 4096
+"""Rows sampled to decide whether grouping by object identity pays off."""
+
+
+def _identity_pays_off(objects: np.ndarray) -> bool:
+    """True when equal values in a sample are mostly the same objects (few distinct pointers)."""
+    sample = objects[:IDENTITY_SAMPLE]
+    distinct_objects = len(pd.unique(_object_addresses(sample)))
+    distinct_values = len(pd.unique(sample))
+    return distinct_objects <= 2 * distinct_values + 16
+
+
+def _factorize_by_identity(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group by object pointer over all rows, then by value over the distinct objects."""
+    by_object, addresses = pd.factorize(_object_addresses(objects))
+    representative = np.empty(len(addresses), dtype=np.intp)
+    representative[by_object] = np.arange(len(objects), dtype=np.intp)
+    by_value, uniques = pd.factorize(objects[representative], use_na_sentinel=True)
+    return np.asarray(by_value, dtype=np.intp)[by_object], np.asarray(uniques, dtype=object)
+
+
+def _factorize_constant(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Codes for a column holding one text value throughout (STUDYID, DOMAIN), else None."""
+    first = objects[0]
+    if not isinstance(first, str) or not bool((objects == first).all()):
+        return None
+    return np.zeros(len(objects), dtype=np.intp), np.array([first], dtype=object)
+
+
+def _factorize_text(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (-1 = missing) and distinct values of a text column, exact and fast.
+
+    Per-row work is kept to an integer hash where possible: repeated values
+    that share their string object (frames built by mapping codes to labels)
+    are grouped by pointer, constant columns by one comparison; otherwise a
+    plain factorisation by value.
+    """
+    objects = np.ascontiguousarray(values.to_numpy(dtype=object))
+    if len(objects) == 0:
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=object)
+    if _identity_pays_off(objects):
+        return _factorize_by_identity(objects)
+    constant = _factorize_constant(objects)
+    if constant is not None:
+        return constant
+    codes, uniques = pd.factorize(objects, use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.intp), np.asarray(uniques, dtype=object)
+
+
+def _text_properties(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Right-strip blanks; return (stripped values, UTF-8 byte lengths, non-ASCII mask), vectorised."""
+    if len(uniques) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return uniques, empty, empty.astype(bool)
+    wide = np.strings.rstrip(uniques.astype("U"), " ")
+    width = wide.dtype.itemsize // 4
+    lengths = np.strings.str_len(wide).astype(np.int64)
+    if width == 0:
+        return wide.astype(object), lengths, np.zeros(len(wide), dtype=bool)
+    non_ascii = (wide.view(np.uint32).reshape(len(wide), width) > 127).any(axis=1)
+    if non_ascii.any():
+        lengths[non_ascii] = [len(s.encode("utf-8")) for s in wide[non_ascii]]
+    return wide.astype(object), lengths, non_ascii
+
+
+# --------------------------------------------------------------------------- checking
+
+
+@dataclass
+class _Prepared:
+    """Everything the check pass found out, reused by the writer."""
+
+    report: ProblemReport
+    chars: dict[str, _CharColumn] = field(default_factory=dict)
+    numbers: dict[str, tuple[np.ndarray, np.ndarray | None]] = field(default_factory=dict)
+    transliterations: list[Transliteration] = field(default_factory=list)
+    tables: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def _problem(meta: XptDataset, code: str, message: str, **where) -> Problem:
+    return Problem(severity=where.pop("severity", "error"), code=code, file=meta.name, message=message, **where)
+
+
+def _row_problems(
+    meta: XptDataset, variable: str, rows: np.ndarray, values: list[str], code: str, message: str, expected: str,
+) -> list[Problem]:
+    """One problem per offending row (1-based), at most MAX_ROWS_REPORTED, then a count of the rest."""
+    shown = [
+        _problem(meta, code, message, row=int(r) + 1, column=variable, value=v, expected=expected)
+        for r, v in zip(rows[:MAX_ROWS_REPORTED], values[:MAX_ROWS_REPORTED])
+    ]
+    if len(rows) > MAX_ROWS_REPORTED:
+        shown.append(_problem(
+            meta, code, f"{message}: {len(rows) - MAX_ROWS_REPORTED} more rows", column=variable, expected=expected,
+        ))
+    return shown
+
+
+def check_names_and_labels(meta: XptDataset) -> list[Problem]:
+    """Dataset and variable names (1-8, [A-Z][A-Z0-9_]*, unique) and labels (<= 40, ASCII)."""
+    problems = []
+    if not NAME_RE.match(meta.name):
+        problems.append(_problem(meta, "XPT_NAME", "dataset name is not a SAS v5 name",
+                                 value=meta.name, expected="1-8 characters [A-Z][A-Z0-9_]*"))
+    seen: set[str] = set()
+    for v in meta.variables:
+        if not NAME_RE.match(v.name):
+            problems.append(_problem(meta, "XPT_NAME", "variable name is not a SAS v5 name", column=v.name,
+                                     value=v.name, expected="1-8 characters [A-Z][A-Z0-9_]*"))
+        if v.name in seen:
+            problems.append(_problem(meta, "XPT_NAME", "duplicate variable name", column=v.name, value=v.name))
+        seen.add(v.name)
+    for where, label in [("", meta.label)] + [(v.name, v.label) for v in meta.variables]:
+        what = "variable label" if where else "dataset label"
+        if len(label) > MAX_LABEL_LENGTH:
+            problems.append(_problem(meta, "XPT_LABEL", f"{what} is longer than 40 characters ({len(label)})",
+                                     column=where, value=label, expected="at most 40 characters"))
+        if not label.isascii():
+            problems.append(_problem(meta, "XPT_LABEL", f"{what} is not ASCII", column=where, value=label,
+                                     expected="ASCII characters only"))
+    return problems
+
+
+def check_variable_attributes(meta: XptDataset) -> list[Problem]:
+    """Lengths (char 1-200, numeric 8), formats and header strings that fit their fields."""
+    problems = []
+    for v in meta.variables:
+        if v.type == "char" and not 1 <= v.length <= MAX_CHAR_LENGTH:
+            problems.append(_problem(meta, "XPT_LENGTH", "character length out of range", column=v.name,
+                                     value=str(v.length), expected="1 to 200 bytes"))
+        if v.type == "num" and v.length != NUMERIC_LENGTH:
+            problems.append(_problem(meta, "XPT_LENGTH", "numeric length must be 8", column=v.name,
+                                     value=str(v.length), expected="8"))
+        for kind, text in (("format", v.format), ("informat", v.informat)):
+            try:
+                fmt = parse_format(text)
+            except ValueError:
+                problems.append(_problem(meta, "XPT_FORMAT", f"not a SAS {kind}", column=v.name, value=text,
+                                         expected="e.g. DATE9., 8.2, $CHAR20."))
+                continue
+            if len(fmt.name) > 8:
+                problems.append(_problem(meta, "XPT_FORMAT", f"{kind} name longer than 8 characters",
+                                         column=v.name, value=text, expected="at most 8 characters"))
+    for what, text in (("SAS version", meta.sas_version), ("OS name", meta.sas_os),
+                       ("dataset type", meta.dataset_type)):
+        if len(text) > 8 or not text.isascii():
+            problems.append(_problem(meta, "XPT_HEADER", f"{what} does not fit its 8-byte ASCII field",
+                                     value=text, expected="at most 8 ASCII characters"))
+    return problems
+
+
+def check_columns(frame: pd.DataFrame, meta: XptDataset) -> list[Problem]:
+    """Every metadata variable is a frame column and every frame column is in the metadata."""
+    problems = [
+        _problem(meta, "XPT_MISSING_COLUMN", "variable of the metadata is not in the frame", column=name)
+        for name in meta.names if name not in frame.columns
+    ]
+    problems += [
+        _problem(meta, "XPT_EXTRA_COLUMN", "frame column is not in the metadata", column=str(name))
+        for name in frame.columns if name not in meta.names
+    ]
+    return problems
+
+
+def _transliterate_uniques(column: _CharColumn) -> dict[int, str]:
+    """New values for the non-ASCII distinct values, by their index in ``uniques``."""
+    changed = {}
+    for i in np.flatnonzero(column.non_ascii):
+        changed[int(i)] = transliterate_text(column.uniques[i])
+    return changed
+
+
+def _apply_transliteration(
+    meta: XptDataset, variable: str, column: _CharColumn, changed: dict[int, str],
+) -> list[Transliteration]:
+    """Replace transliterated uniques in place; list every changed row."""
+    records = []
+    old = {i: column.uniques[i] for i in changed}
+    for i, new in changed.items():
+        column.uniques[i] = new
+        column.byte_lengths[i] = len(new.encode("utf-8"))
+        column.non_ascii[i] = not new.isascii()
+    rows = np.flatnonzero(np.isin(column.codes, np.fromiter(changed, dtype=np.intp, count=len(changed))))
+    for r in rows:
+        i = int(column.codes[r])
+        records.append(Transliteration(meta.name, variable, int(r) + 1, old[i], changed[i]))
+    return records
+
+
+def check_char_column(
+    meta: XptDataset, variable: XptVariable, values: pd.Series, transliterate: bool,
+) -> tuple[_CharColumn | None, list[Problem], list[Transliteration]]:
+    """Text only, ASCII (or transliterated), at most 200 bytes and not longer than the length."""
+    codes, uniques = _factorize_text(values)
+    kind = pd.api.types.infer_dtype(uniques, skipna=True) if len(uniques) else "string"
+    if kind not in ("string", "empty"):
+        bad = np.array([not isinstance(u, str) for u in uniques])
+        rows = np.flatnonzero(bad[codes] & (codes >= 0))
+        return None, _row_problems(meta, variable.name, rows, [repr(values.iloc[r]) for r in rows[:MAX_ROWS_REPORTED]],
+                                   "XPT_NOT_TEXT", "character variable holds a non-text value", "text"), []
+    stripped, lengths, non_ascii = _text_properties(uniques)
+    column = _CharColumn(codes, stripped, lengths, non_ascii)
+    found: list[Transliteration] = []
+    if transliterate and non_ascii.any():
+        found = _apply_transliteration(meta, variable.name, column, _transliterate_uniques(column))
+    problems: list[Problem] = []
+    checks = (
+        (column.non_ascii, "XPT_NON_ASCII", "value is not ASCII", "ASCII characters only"),
+        (column.byte_lengths > MAX_CHAR_LENGTH, "XPT_VALUE_LENGTH", "value is longer than 200 bytes",
+         "at most 200 bytes"),
+        ((column.byte_lengths > variable.length) & (column.byte_lengths <= MAX_CHAR_LENGTH), "XPT_LENGTH_SHORT",
+         f"value is longer than the length {variable.length} of the metadata",
+         f"at most {variable.length} bytes (no truncation)"),
+    )
+    for bad_unique, code, message, expected in checks:
+        if bad_unique.any():
+            rows = np.flatnonzero(np.append(bad_unique, False)[codes])
+            shown = [column.uniques[codes[r]] for r in rows[:MAX_ROWS_REPORTED]]
+            problems += _row_problems(meta, variable.name, rows, shown, code, message, expected)
+    return column, problems, found
+
+
+def _object_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(float64 values, special-missing ASCII codes, not-numeric mask) of an object column."""
+    raw = values.to_numpy(dtype=object)
+    codes = np.zeros(len(raw), dtype=np.uint8)
+    kind = pd.api.types.infer_dtype(raw, skipna=True)
+    if kind in ("floating", "integer", "mixed-integer-float", "decimal", "empty"):
+        numbers = pd.to_numeric(pd.Series(raw), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        return numbers, codes, np.zeros(len(raw), dtype=bool)
+    is_text = np.array([isinstance(x, str) for x in raw], dtype=bool)
+    is_bool = np.array([isinstance(x, (bool, np.bool_)) for x in raw], dtype=bool)
+    special = is_text & pd.Series(raw).isin(SPECIAL_MISSING_TEXT).to_numpy()
+    letters = [s[-1] for s in raw[special]]
+    codes[special] = np.frombuffer("".join(letters).encode("ascii"), dtype=np.uint8) if letters else codes[special]
+    numeric_part = pd.Series(np.where(is_text | is_bool, None, raw), dtype=object)
+    numbers = pd.to_numeric(numeric_part, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    not_numeric = ((is_text & ~special) | is_bool
+                   | (np.isnan(numbers) & ~is_text & ~pd.isna(pd.Series(raw)).to_numpy()))
+    return numbers, codes, not_numeric
+
+
+def check_num_column(
+    meta: XptDataset, variable: XptVariable, values: pd.Series,
+) -> tuple[tuple[np.ndarray, np.ndarray | None] | None, list[Problem]]:
+    """Truly numeric values (or special missings), within the IBM range, integers exact."""
+    problems: list[Problem] = []
+    dtype = values.dtype
+    codes: np.ndarray | None = None
+    if pd.api.types.is_bool_dtype(dtype) or not (pd.api.types.is_numeric_dtype(dtype) or dtype == object):
+        return None, [_problem(meta, "XPT_NOT_NUMERIC", "numeric variable has a non-numeric column type",
+                               column=variable.name, value=str(dtype), expected="int, float or Int64")]
+    if dtype == object:
+        numbers, codes, not_numeric = _object_numbers(values)
+        if not_numeric.any():
+            rows = np.flatnonzero(not_numeric)
+            return None, _row_problems(meta, variable.name, rows, [repr(values.iloc[r]) for r in rows[:MAX_ROWS_REPORTED]],
+                                       "XPT_NOT_NUMERIC", "numeric variable holds a non-numeric value",
+                                       "a number, missing, or .A-.Z/._")
+        codes = codes if codes.any() else None
+    else:
+        numbers = values.to_numpy(dtype=np.float64, na_value=np.nan)
+        if pd.api.types.is_integer_dtype(dtype):
+            too_wide = (values.abs() > 2 ** 53).fillna(False).to_numpy(dtype=bool)
+            if too_wide.any():
+                rows = np.flatnonzero(too_wide)
+                problems += _row_problems(meta, variable.name, rows, [str(values.iloc[r]) for r in rows[:MAX_ROWS_REPORTED]],
+                                          "XPT_NUMBER", "integer is not exactly representable in a SAS numeric",
+                                          "|x| <= 2**53")
+    bad = ~ibm_representable(numbers)
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        problems += _row_problems(
+            meta, variable.name, rows, [repr(float(numbers[r])) for r in rows[:MAX_ROWS_REPORTED]], "XPT_IBM_RANGE",
+            "number cannot be held by an IBM double",
+            f"0 or {IBM_MIN:.3g} <= |x| < {IBM_MAX_EXCLUSIVE:.3g}, finite",
+        )
+    return (numbers, codes), problems
+
+
+def records_read_back(nrecords: int, record_length: int, trailing_blank: int) -> int:
+    """How many records a v5 reader finds when the last ``trailing_blank`` records are all blanks.
+
+    Records are blank padded to 80 bytes, so a reader drops trailing all-blank
+    records that could be padding (the data would end less than 80 bytes
+    before the end of the file).
+    """
+    total = -(-nrecords * record_length // RECORD) * RECORD
+    found = nrecords
+    while trailing_blank > 0 and found > 0 and total - (found - 1) * record_length < RECORD:
+        found -= 1
+        trailing_blank -= 1
+    return found
+
+
+def _trailing_blank_warning(meta: XptDataset, prepared: _Prepared, nrecords: int) -> list[Problem]:
+    """Warn when a character-only dataset ends with blank records a reader would take as padding."""
+    if not meta.variables or any(v.is_numeric for v in meta.variables) or nrecords == 0:
+        return []
+    if any(v.name not in prepared.chars for v in meta.variables):
+        return []
+    tail = min(nrecords, RECORD // max(meta.record_length, 1) + 1)
+    blank = np.ones(tail, dtype=bool)
+    for v in meta.variables:
+        column = prepared.chars[v.name]
+        empty = np.append(column.byte_lengths == 0, True)
+        blank &= empty[column.codes[nrecords - tail:]]
+    trailing = tail - int(np.flatnonzero(~blank)[-1]) - 1 if (~blank).any() else tail
+    found = records_read_back(nrecords, meta.record_length, trailing)
+    if found == nrecords:
+        return []
+    return [_problem(
+        meta, "XPT_TRAILING_BLANK",
+        f"the last {trailing} record(s) are all blank: a v5 reader takes them for padding and reads "
+        f"{found} records instead of {nrecords}", severity="warning", row=nrecords,
+        expected="a non-blank value in the last record",
+    )]
+
+
+def _prepare(frame: pd.DataFrame, meta: XptDataset, transliterate: bool) -> _Prepared:
+    """Run every check, keeping the factorised columns and converted numbers for the writer."""
+    prepared = _Prepared(ProblemReport())
+    report = prepared.report
+    report.extend(check_names_and_labels(meta))
+    report.extend(check_variable_attributes(meta))
+    report.extend(check_columns(frame, meta))
+    for v in meta.variables:
+        if v.name not in frame.columns:
+            continue
+        values = frame[v.name]
+        if v.type == "char":
+            column, problems, found = check_char_column(meta, v, values, transliterate)
+            if column is not None:
+                prepared.chars[v.name] = column
+            prepared.transliterations += found
+        else:
+            numbers, problems = check_num_column(meta, v, values)
+            if numbers is not None:
+                prepared.numbers[v.name] = numbers
+        report.extend(problems)
+    report.extend(_trailing_blank_warning(meta, prepared, len(frame)))
+    return prepared
+
+
+def check_frame(frame: pd.DataFrame, meta: XptDataset, transliterate: bool = False) -> ProblemReport:
+    """Every problem writing ``frame`` with ``meta`` would meet (errors and warnings); writes nothing."""
+    return _prepare(frame, meta, transliterate).report
+
+
+# --------------------------------------------------------------------------- headers
+
+
+def format_header_time(moment: dt.datetime) -> bytes:
+    """``ddMMMyy:hh:mm:ss`` in English upper case, e.g. ``21AUG20:09:14:29``."""
+    return (f"{moment.day:02d}{MONTHS[moment.month - 1]}{moment.year % 100:02d}:"
+            f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}").encode("ascii")
+
+
+def parse_header_time(raw: bytes) -> dt.datetime:
+    """Inverse of ``format_header_time`` (two-digit years by SAS YEARCUTOFF=1940)."""
+    text = raw.decode("ascii")
+    yy = int(text[5:7])
+    year = 1900 + yy if yy >= YEAR_CUTOFF % 100 else 2000 + yy
+    return dt.datetime(year, MONTHS.index(text[2:5]) + 1, int(text[0:2]),
+                       int(text[8:10]), int(text[11:13]), int(text[14:16]))
+
+
+def _field(text: str, width: int) -> bytes:
+    """Blank-padded fixed-width ASCII field (NULs in ``text`` kept)."""
+    raw = text.encode("ascii")
+    if len(raw) > width:
+        raise ValueError(f"{text!r} does not fit in {width} bytes")
+    return raw.ljust(width, b" ")
+
+
+def library_header(meta: XptDataset) -> bytes:
+    """The three library header records."""
+    created = meta.library_created or meta.created
+    modified = meta.library_modified or meta.modified or meta.created
+    return (LIBRARY_HEADER
+            + b"SAS     SAS     SASLIB  " + _field(meta.sas_version, 8) + _field(meta.sas_os, 8)
+            + b" " * 24 + format_header_time(created)
+            + format_header_time(modified) + b" " * 64)
+
+
+def member_header(meta: XptDataset) -> bytes:
+    """Member and descriptor header records with name, label, type and times."""
+    return (MEMBER_HEADER + DESCRIPTOR_HEADER
+            + b"SAS     " + _field(meta.name, 8) + b"SASDATA " + _field(meta.sas_version, 8) + _field(meta.sas_os, 8)
+            + b" " * 24 + format_header_time(meta.created)
+            + format_header_time(meta.modified or meta.created) + b" " * 16
+            + _field(meta.label, 40) + _field(meta.dataset_type, 8))
+
+
+def namestr(variable: XptVariable, number: int, position: int) -> bytes:
+    """The 140-byte NAMESTR record of one variable."""
+    fmt, informat = variable.sas_format, variable.sas_informat
+    return NAMESTR_STRUCT.pack(
+        1 if variable.is_numeric else 2, 0, variable.length, number,
+        _field(variable.name, 8), _field(variable.label, 40),
+        _field(fmt.name, 8), fmt.width, fmt.decimals, variable.format_justify, b"\0\0",
+        _field(informat.name, 8), informat.width, informat.decimals, position, b"\0" * 52,
+    )
+
+
+def _pad(data: bytes) -> bytes:
+    return data + b" " * (-len(data) % RECORD)
+
+
+def namestr_block(meta: XptDataset) -> bytes:
+    """NAMESTR header plus the NAMESTR records, blank padded to a record boundary."""
+    positions = np.concatenate([[0], np.cumsum([v.length for v in meta.variables])])
+    records = b"".join(namestr(v, i + 1, int(positions[i])) for i, v in enumerate(meta.variables))
+    return NAMESTR_HEADER.format(len(meta.variables)).encode("ascii") + _pad(records)
+
+
+def header_bytes(meta: XptDataset) -> bytes:
+    """Everything before the first observation."""
+    return library_header(meta) + member_header(meta) + namestr_block(meta) + OBS_HEADER
+
+
+# --------------------------------------------------------------------------- packing and writing
+
+
+def record_dtype(meta: XptDataset) -> np.dtype:
+    """A structured dtype laying the variables out in one record (text as void, numbers as '>u8')."""
+    offsets = np.concatenate([[0], np.cumsum([v.length for v in meta.variables])[:-1]]).astype(int)
+    return np.dtype({
+        "names": [v.name for v in meta.variables],
+        "formats": [">u8" if v.is_numeric else f"V{v.length}" for v in meta.variables],
+        "offsets": [int(o) for o in offsets],
+        "itemsize": meta.record_length,
+    })
+
+
+CHUNK_ROWS = 32768
+"""Records packed per chunk: one reused buffer of a few MB keeps memory flat and page faults few."""
+
+
+def pack_records(meta: XptDataset, prepared: _Prepared, start: int, stop: int, out: np.ndarray) -> memoryview:
+    """Pack records ``start:stop`` into ``out`` (a uint8 buffer); return the filled bytes.
+
+    Text columns gather whole blank-padded values from their table of
+    distinct values by code; numeric columns are converted to IBM at once.
+    """
+    size = (stop - start) * meta.record_length
+    if not meta.variables:
+        return memoryview(out[:0])
+    records = out[:size].view(record_dtype(meta))
+    for v in meta.variables:
+        if v.is_numeric:
+            numbers, codes = prepared.numbers[v.name]
+            records[v.name] = ieee_to_ibm(numbers[start:stop], None if codes is None else codes[start:stop])
+        else:
+            column = prepared.chars[v.name]
+            records[v.name] = prepared.tables[v.name][column.codes[start:stop]]
+    return memoryview(out[:size])
+
+
+def record_chunks(meta: XptDataset, prepared: _Prepared, nrecords: int, chunk_rows: int = CHUNK_ROWS):
+    """Yield the packed observations chunk by chunk (the same buffer reused), then the blank padding."""
+    prepared.tables = {
+        v.name: prepared.chars[v.name].table(v.length).view(f"V{v.length}").reshape(-1)
+        for v in meta.variables if not v.is_numeric
+    }
+    out = np.empty(min(chunk_rows, max(nrecords, 1)) * meta.record_length, dtype=np.uint8)
+    for start in range(0, nrecords, chunk_rows):
+        yield pack_records(meta, prepared, start, min(start + chunk_rows, nrecords), out)
+    yield b" " * (-(nrecords * meta.record_length) % RECORD)
+
+
+def _write_atomically(path: Path, parts: Iterable) -> None:
+    """Write byte chunks to a temp file beside ``path`` and move it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            for part in parts:
+                out.write(part)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def target_path(path: str | Path, meta: XptDataset) -> Path:
+    """A directory gets ``<name>.xpt`` in lower case; any other path is used as given."""
+    path = Path(path)
+    return path / meta.file_name if path.is_dir() else path
+
+
+def write_xpt(
+    frame: pd.DataFrame, meta: XptDataset, path: str | Path, *, transliterate: bool = False,
+) -> WriteResult:
+    """Write ``frame`` as a SAS transport v5 file described by ``meta``.
+
+    ``path`` is a folder (the file is ``<name>.xpt``, lower case) or a file
+    path. Every check runs first; on any error ``XptCheckError`` lists them all
+    and nothing is written. With ``transliterate`` non-ASCII values become
+    ASCII (é -> e) and each change is listed in the result.
+    """
+    prepared = _prepare(frame, meta, transliterate)
+    if prepared.report.has_errors:
+        raise XptCheckError(f"cannot write {meta.file_name}", prepared.report)
+    nrecords = len(frame)
+    target = target_path(path, meta)
+    _write_atomically(target, itertools.chain([header_bytes(meta)], record_chunks(meta, prepared, nrecords)))
+    return WriteResult(target, nrecords, prepared.report.warnings, prepared.transliterations)
+
+
+def write_xpt_from_spec(
+    frame: pd.DataFrame, dataset_spec: Dataset, path: str | Path, created: dt.datetime,
+    transliterate: bool = False, modified: dt.datetime | None = None,
+) -> WriteResult:
+    """Spec-driven write: variables, order, labels, lengths and formats from ``dataset_spec``.
+
+    The frame's columns are taken in spec order (extra columns are an error).
+    """
+    meta = from_spec(dataset_spec, frame, created=created, modified=modified)
+    return write_xpt(frame, meta, path, transliterate=transliterate)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+class XptFormatError(ValueError):
+    """The file is not a SAS transport v5 file this reader understands."""
+
+
+def _records(raw: bytes, start: int, count: int) -> bytes:
+    return raw[start * RECORD:(start + count) * RECORD]
+
+
+def _text(raw: bytes) -> str:
+    """Header text without trailing blanks (NULs kept, as some hosts pad with them)."""
+    return raw.decode("latin-1").rstrip(" ")
+
+
+def _parse_namestrs(raw: bytes, count: int, size: int) -> list[tuple]:
+    """Unpack ``count`` NAMESTR records (140 bytes; 136 on VAX/VMS, zero-extended)."""
+    out = []
+    for i in range(count):
+        chunk = raw[i * size:(i + 1) * size].ljust(NAMESTR_LENGTH, b"\0")
+        out.append(NAMESTR_STRUCT.unpack(chunk))
+    return out
+
+
+def _variable_from_namestr(fields: tuple) -> tuple[XptVariable, int]:
+    """An ``XptVariable`` and its record position from one unpacked NAMESTR."""
+    ntype, _, length, _, name, label, fname, fwidth, fdec, fjust, _, iname, iwidth, idec, position, _ = fields
+    fmt = SasFormat(name=_text(fname).rstrip("\0"), width=fwidth, decimals=fdec)
+    informat = SasFormat(name=_text(iname).rstrip("\0"), width=iwidth, decimals=idec)
+    variable = XptVariable(
+        name=_text(name), label=_text(label), type="num" if ntype == 1 else "char", length=length,
+        format=str(fmt), format_justify=fjust, informat=str(informat),
+    )
+    return variable, position
+
+
+def _data_end(raw: bytes, start: int) -> int:
+    """End of the first member's observations: the next member header or the end of file."""
+    at = raw.find(MEMBER_HEADER_PREFIX, start)
+    while at != -1 and (at - start) % RECORD:
+        at = raw.find(MEMBER_HEADER_PREFIX, at + 1)
+    return len(raw) if at == -1 else at
+
+
+def _count_records(data: np.ndarray, record_length: int) -> int:
+    """Records in the data area, dropping trailing all-blank records that fit in the padding."""
+    if record_length == 0:
+        return 0
+    found = len(data) // record_length
+    while found > 0 and len(data) - (found - 1) * record_length < RECORD:
+        last = data[(found - 1) * record_length:found * record_length]
+        if not (last == BLANK).all():
+            break
+        found -= 1
+    return found
+
+
+def _decode_char(block: np.ndarray, encoding: str) -> np.ndarray:
+    """Right-stripped text values of an (n, length) uint8 block, as an object array."""
+    length = block.shape[1]
+    fixed = np.ascontiguousarray(block).view(f"S{length}").reshape(-1)
+    stripped = np.strings.rstrip(fixed, b" ")
+    return np.strings.decode(stripped, encoding).astype(object)
+
+
+def _decode_num(block: np.ndarray) -> np.ndarray:
+    """float64 values; a column with special missings becomes object with ``.A``-style strings."""
+    values, missing = ibm_to_ieee(words_from_bytes(np.ascontiguousarray(block)))
+    special = (missing != 0) & (missing != ord("."))
+    if not special.any():
+        return values
+    out = values.astype(object)
+    out[special] = ["." + chr(c) for c in missing[special]]
+    return out
+
+
+def read_xpt(path: str | Path, encoding: str = "latin-1") -> tuple[pd.DataFrame, XptDataset]:
+    """Read the first member of a transport v5 file: the frame and its ``XptDataset`` metadata."""
+    raw = Path(path).read_bytes()
+    if not raw.startswith(LIBRARY_HEADER[:48]):
+        raise XptFormatError(f"{path}: not a SAS transport v5 file (no library header)")
+    lib2, lib3 = _records(raw, 1, 1), _records(raw, 2, 1)
+    member, descriptor = _records(raw, 3, 1), _records(raw, 4, 1)
+    if not member.startswith(MEMBER_HEADER_PREFIX) or not descriptor.startswith(DESCRIPTOR_HEADER[:48]):
+        raise XptFormatError(f"{path}: no member header where expected")
+    namestr_size = int(member[74:78])
+    d1, d2 = _records(raw, 5, 1), _records(raw, 6, 1)
+    nvars = int(_records(raw, 7, 1)[54:58])
+    namestr_start = 8 * RECORD
+    namestr_end = namestr_start + -(-nvars * namestr_size // RECORD) * RECORD
+    fields = _parse_namestrs(raw[namestr_start:], nvars, namestr_size)
+    if not raw[namestr_end:namestr_end + RECORD].startswith(OBS_HEADER[:48]):
+        raise XptFormatError(f"{path}: no OBS header after the NAMESTR records")
+    variables, positions = zip(*(_variable_from_namestr(f) for f in fields)) if fields else ((), ())
+    created, modified = parse_header_time(d1[64:80]), parse_header_time(d2[0:16])
+    lib_created, lib_modified = parse_header_time(lib2[64:80]), parse_header_time(lib3[0:16])
+    meta = XptDataset(
+        name=_text(d1[8:16]), label=_text(d2[32:72]), variables=list(variables),
+        created=created, modified=modified,
+        library_created=None if lib_created == created else lib_created,
+        library_modified=None if lib_modified == modified else lib_modified,
+        sas_version=_text(d1[24:32]), sas_os=_text(d1[32:40]), dataset_type=_text(d2[72:80]),
+    )
+    data_start = namestr_end + RECORD
+    data = np.frombuffer(raw, dtype=np.uint8, count=_data_end(raw, data_start) - data_start, offset=data_start)
+    record_length = sum(v.length for v in meta.variables)
+    nrecords = _count_records(data, record_length)
+    rows = data[:nrecords * record_length].reshape(nrecords, record_length)
+    columns = {}
+    for v, position in zip(meta.variables, positions):
+        block = rows[:, position:position + v.length]
+        columns[v.name] = _decode_num(block) if v.is_numeric else _decode_char(block, encoding)
+    frame = pd.DataFrame({name: pd.Series(values, dtype=values.dtype) for name, values in columns.items()})
+    return frame, meta
+
+
+__all__ = [
+    "Transliteration", "WriteResult", "XptCheckError", "XptFormatError", "check_frame", "read_xpt",
+    "records_read_back", "transliterate_text", "write_xpt", "write_xpt_from_spec",
+]

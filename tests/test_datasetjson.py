@@ -1,0 +1,173 @@
+"""Dataset-JSON 1.1 writer (cdisc_msc.io.datasetjson) against CDISC's own examples and schemas."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import jsonschema
+import numpy as np
+import pandas as pd
+import pytest
+
+from cdisc_msc.io.datasetjson import DatasetJsonError, write_dataset_json
+from cdisc_msc.io.meta import XptDataset, XptVariable
+from cdisc_msc.io.xpt import read_xpt
+
+DSJ = Path(__file__).resolve().parents[1] / ".." / "shared" / "reference" / "dataset-json-1.1"
+ADAM = DSJ / "examples" / "adam"
+CREATED = dt.datetime(2025, 3, 28, 14, 5, 9)
+
+
+def json_schema() -> dict:
+    return json.loads((DSJ / "schema" / "dataset.schema.json").read_text(encoding="utf-8"))
+
+
+def ndjson_schema() -> dict:
+    """The NDJSON metadata-line schema (UTF-16 with BOM), with its misplaced definitions lifted.
+
+    As published, ``Column``, ``DataTypesEnum`` and ``SourceSystem`` sit nested
+    inside ``$defs/DatasetMetadata`` while ``$ref``s point at ``#/$defs/...``;
+    they are copied to ``$defs`` unchanged so the references resolve.
+    """
+    schema = json.loads((DSJ / "schema" / "dataset-ndjson-schema.json").read_text(encoding="utf-16"))
+    metadata = schema["$defs"]["DatasetMetadata"]["properties"]
+    nested = metadata["columns"]["items"]
+    schema["$defs"].update(Column=nested["Column"], DataTypesEnum=nested["DataTypesEnum"],
+                           SourceSystem=metadata["sourceSystem"]["SourceSystem"])
+    return schema
+
+
+def validate(document: dict, schema: dict) -> None:
+    jsonschema.Draft201909Validator(schema).validate(document)
+
+
+def write_like_cdisc(name: str, folder: Path, ndjson: bool = False) -> tuple[Path, dict]:
+    theirs = json.loads((ADAM / f"{name}.json").read_text(encoding="utf-8"))
+    frame, meta = read_xpt(ADAM / f"{name}.xpt")
+    path = write_dataset_json(
+        frame, meta, folder, ndjson=ndjson, study_oid=theirs["studyOID"],
+        metadata_version_oid=theirs["metaDataVersionOID"], creation_datetime=theirs["datasetJSONCreationDateTime"],
+        item_group_oid=theirs["itemGroupOID"], columns=theirs["columns"],
+    )
+    return path, theirs
+
+
+@pytest.mark.parametrize("name", ["adsl", "adae"])
+def test_rows_identical_to_cdisc_examples(name, tmp_path):
+    path, theirs = write_like_cdisc(name, tmp_path)
+    ours = json.loads(path.read_text(encoding="utf-8"))
+    assert ours["records"] == theirs["records"] == len(theirs["rows"])
+    assert ours["rows"] == theirs["rows"]
+    # same JSON types too (42 vs 42.0, null vs ""): compare the serialised rows
+    assert json.dumps(ours["rows"]) == json.dumps(theirs["rows"])
+    assert ours["columns"] == theirs["columns"]
+
+
+@pytest.mark.parametrize("name", ["adsl", "adae"])
+def test_output_validates_against_both_schemas(name, tmp_path):
+    path, _ = write_like_cdisc(name, tmp_path)
+    validate(json.loads(path.read_text(encoding="utf-8")), json_schema())
+    nd_path, _ = write_like_cdisc(name, tmp_path, ndjson=True)
+    assert nd_path.name == f"{name}.ndjson"
+    lines = nd_path.read_text(encoding="utf-8").splitlines()
+    header = json.loads(lines[0])
+    validate(header, ndjson_schema())
+    assert header["records"] == len(lines) - 1
+    assert "rows" not in header and all(line.startswith("[") for line in lines[1:])
+    assert [json.loads(line) for line in lines[1:]] == json.loads(path.read_text(encoding="utf-8"))["rows"]
+
+
+def test_schema_rejects_a_broken_document(tmp_path):
+    path, _ = write_like_cdisc("adsl", tmp_path)
+    document = json.loads(path.read_text(encoding="utf-8"))
+    del document["itemGroupOID"]
+    with pytest.raises(jsonschema.ValidationError):
+        validate(document, json_schema())
+    del document["rows"]
+    with pytest.raises(jsonschema.ValidationError):
+        validate(document, ndjson_schema())
+    document["itemGroupOID"] = "IG.ADSL"
+    document["columns"][0]["dataType"] = "text"
+    with pytest.raises(jsonschema.ValidationError):
+        validate(document, ndjson_schema())
+
+
+def small_meta() -> XptDataset:
+    return XptDataset(
+        name="ADXY", label="Analysis XY", created=CREATED, keys=["USUBJID"],
+        variables=[
+            XptVariable(name="USUBJID", label="Unique Subject Identifier", type="char", length=6),
+            XptVariable(name="ADT", label="Analysis Date", type="num", format="DATE9."),
+            XptVariable(name="ADTM", label="Analysis Datetime", type="num", format="DATETIME20."),
+            XptVariable(name="ATM", label="Analysis Time", type="num", format="TIME8."),
+            XptVariable(name="AVAL", label="Analysis Value", type="num", data_type="float"),
+            XptVariable(name="AGE", label="Age", type="num"),
+            XptVariable(name="DTC", label="Date/Time", type="char", length=10, data_type="datetime"),
+        ],
+    )
+
+
+def small_frame() -> pd.DataFrame:
+    day = (dt.date(2014, 1, 2) - dt.date(1960, 1, 1)).days
+    second = (dt.datetime(2014, 1, 2, 10, 30, 5) - dt.datetime(1960, 1, 1)).total_seconds()
+    return pd.DataFrame({
+        "USUBJID": ["S-1", None, "S-3"],
+        "ADT": [float(day), np.nan, 0.0],
+        "ADTM": [second, np.nan, -1.0],
+        "ATM": [37805.0, np.nan, 0.0],
+        "AVAL": pd.Series([42.0, ".A", 0.1], dtype=object),
+        "AGE": [63.0, 70.0, np.nan],
+        "DTC": ["2014-01-02", "", "2014"],
+    })
+
+
+def test_conventions_for_dates_numbers_and_missing(tmp_path):
+    path = write_dataset_json(small_frame(), small_meta(), tmp_path, study_oid="STUDY", metadata_version_oid="MDV",
+                              creation_datetime=CREATED)
+    document = json.loads(path.read_text(encoding="utf-8"))
+    validate(document, json_schema())
+    assert path.name == "adxy.json"
+    assert document["rows"] == [
+        ["S-1", "2014-01-02", "2014-01-02T10:30:05", "10:30:05", 42, 63, "2014-01-02"],
+        ["", None, None, None, None, 70, ""],
+        ["S-3", "1960-01-01", "1959-12-31T23:59:59", "00:00:00", 0.1, None, "2014"],
+    ]
+    columns = {c["name"]: c for c in document["columns"]}
+    assert columns["ADT"] == {"itemOID": "IT.ADXY.ADT", "name": "ADT", "label": "Analysis Date", "dataType": "date",
+                              "targetDataType": "integer", "displayFormat": "DATE9."}
+    assert columns["ADTM"]["dataType"] == "datetime" and columns["ATM"]["dataType"] == "time"
+    assert columns["AVAL"]["dataType"] == "float" and columns["AGE"]["dataType"] == "integer"
+    assert columns["USUBJID"]["keySequence"] == 1 and columns["USUBJID"]["length"] == 6
+    assert columns["DTC"]["dataType"] == "datetime"
+    assert document["datasetJSONCreationDateTime"] == "2025-03-28T14:05:09"
+    assert document["datasetJSONVersion"] == "1.1.0" and document["itemGroupOID"] == "IG.ADXY"
+    assert document["studyOID"] == "STUDY" and document["metaDataVersionOID"] == "MDV"
+
+
+def test_decimal_columns_are_strings(tmp_path):
+    frame = pd.DataFrame({"BMIBL": [30.8983333232059, 25.0, np.nan]})
+    meta = XptDataset(name="ADSL", label="x", created=CREATED,
+                      variables=[XptVariable(name="BMIBL", label="Baseline BMI", type="num")])
+    column = {"itemOID": "IT.ADSL.BMIBL", "name": "BMIBL", "label": "Baseline BMI", "dataType": "decimal",
+              "targetDataType": "decimal", "length": 16}
+    path = write_dataset_json(frame, meta, tmp_path, study_oid="S", metadata_version_oid="M",
+                              creation_datetime=CREATED, columns=[column])
+    assert json.loads(path.read_text())["rows"] == [["30.8983333232059"], ["25"], [None]]
+
+
+def test_fraction_in_integer_column_is_an_error(tmp_path):
+    meta = XptDataset(name="DM", label="x", created=CREATED,
+                      variables=[XptVariable(name="AGE", label="Age", type="num", data_type="integer")])
+    with pytest.raises(DatasetJsonError) as caught:
+        write_dataset_json(pd.DataFrame({"AGE": [1.0, 2.5]}), meta, tmp_path, study_oid="S",
+                           metadata_version_oid="M", creation_datetime=CREATED)
+    assert "row 2, column AGE: integer column holds a fraction (value '2.5'" in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_deterministic(tmp_path):
+    kw = dict(study_oid="S", metadata_version_oid="M", creation_datetime=CREATED)
+    one = write_dataset_json(small_frame(), small_meta(), tmp_path / "one.json", **kw).read_bytes()
+    two = write_dataset_json(small_frame(), small_meta(), tmp_path / "two.json", **kw).read_bytes()
+    assert one == two
