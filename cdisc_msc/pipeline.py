@@ -93,15 +93,86 @@ def build(raw_dir: str | Path = "fixtures/raw", specs_dir: str | Path = "specs",
             raise BuildError(
                 f"input has errors: nothing built. Reports: {out_dir}.failed/build/input_problems.csv"
             )
+        sdtm, accounting = timer.run("sdtm", build_sdtm_stage, inputs, notify)
+        accounting.write(stage / "build")
+        adam = timer.run("adam", build_adam_stage, inputs, sdtm, notify)
+        written: dict[str, dict] = {}
+        changes = []
+        for package, frames in (("sdtm", sdtm), ("adam", adam)):
+            metas, translit = timer.run(f"write:{package}", write_datasets, frames, inputs.specs[package],
+                                        inputs.config, stage / package, notify)
+            written[package] = metas
+            changes.append(translit)
+        write_transliterations(changes, stage / "build" / "transliterations.csv")
         summary = {
             "study": inputs.config.studyid,
             "raw_records": _raw_counts(inputs.raw),
-            "stages_seconds": {},
+            "datasets": {pkg: {name: len(f) for name, f in sorted(fr.items())} for pkg, fr in (("sdtm", sdtm), ("adam", adam))},
+            "transliterated_values": int(sum(len(c) for c in changes)),
+            "unmapped_raw_records": len(accounting.unmapped),
         }
         summary["stages_seconds"] = {k: round(v, 3) for k, v in timer.times.items()}
         summary["total_seconds"] = round(time.perf_counter() - t0, 3)
         (stage / "build" / "build_summary.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     return summary
+
+
+def build_sdtm_stage(inputs: Inputs, notify: Callable[[str], None] | None = None):
+    from cdisc_msc.sdtm.build import build_sdtm
+
+    return build_sdtm(inputs.config, inputs.specs["sdtm"], inputs.raw,
+                      progress=(lambda d: notify(f"sdtm:{d}")) if notify else None)
+
+
+def build_adam_stage(inputs: Inputs, sdtm: dict, notify: Callable[[str], None] | None = None):
+    from cdisc_msc.adam.build import build_adam
+
+    return build_adam(inputs.config, inputs.specs["adam"], sdtm,
+                      progress=(lambda d: notify(f"adam:{d}")) if notify else None)
+
+
+def write_datasets(frames: dict, spec: Spec, config: StudyConfig, folder: Path,
+                   notify: Callable[[str], None] | None = None):
+    """Write each dataset as ``<name>.xpt`` and ``json/<name>.json`` from its spec.
+
+    Text is transliterated to ASCII first (listed), so both formats carry the
+    same values. Returns the XPT metadata actually written and the changes.
+    """
+    import pandas as pd
+
+    from cdisc_msc.io.datasetjson import write_dataset_json
+    from cdisc_msc.io.meta import from_spec
+    from cdisc_msc.io.text import CHANGE_COLUMNS, transliterate_frame
+    from cdisc_msc.io.xpt import write_xpt
+
+    (folder / "json").mkdir(parents=True, exist_ok=True)
+    metas = {}
+    changes = []
+    stamp = config.creation_datetime
+    for name in sorted(frames):
+        if notify:
+            notify(f"write:{name}")
+        frame, changed = transliterate_frame(frames[name], name)
+        changes.append(changed)
+        meta = from_spec(spec.dataset(name), frame, created=stamp, modified=stamp)
+        write_xpt(frame, meta, folder)
+        write_dataset_json(frame, meta, folder / "json", study_oid=f"STUDY.{config.studyid}",
+                           metadata_version_oid=f"MDV.{config.studyid}.{spec.package.upper()}",
+                           creation_datetime=stamp, db_last_modified=stamp,
+                           originator=config.sponsor, item_oid_prefix="IT")
+        metas[name] = meta
+    nonempty = [c for c in changes if len(c)]
+    return metas, (pd.concat(nonempty, ignore_index=True) if nonempty else pd.DataFrame(columns=CHANGE_COLUMNS))
+
+
+def write_transliterations(changes: list, path: Path) -> None:
+    import pandas as pd
+
+    from cdisc_msc.io.text import CHANGE_COLUMNS
+
+    nonempty = [c for c in changes if len(c)]
+    frame = pd.concat(nonempty, ignore_index=True) if nonempty else pd.DataFrame(columns=CHANGE_COLUMNS)
+    frame.to_csv(path, index=False, lineterminator="\n")
 
 
 def _raw_counts(raw: object) -> dict[str, int]:
