@@ -1,0 +1,449 @@
+"""Define-data consistency: does define.xml describe exactly the XPT files beside it?
+
+Works on any Define-XML 2.0/2.1 file, not only ours. Checked, per dataset:
+
+* every dataset file has an ItemGroupDef and every ItemGroupDef its file,
+  unless ``def:HasNoData="Yes"`` (and then the file must have no records);
+* every XPT variable is in the define and every ItemRef in the XPT; a
+  variable without any value must be ``def:HasNoData="Yes"`` and one marked
+  so must have no value;
+* Length equals the XPT length (text; numerics: a warning, since Define
+  Length may count digits), data types agree with the XPT type;
+* every value of a variable with a CodeList is a term of it (value-level
+  codelists on the records their where clause selects); terms no record
+  uses are a warning;
+* every test code / PARAMCD / QNAM / TSPARMCD in the data is covered by a
+  WhereClauseDef, and every value-level item selects records with a value
+  unless ``def:HasNoData="Yes"``; value-level text lengths fit the values
+  and the variable;
+* labels and variable order agree with the XPT (warnings).
+
+``check_consistency(define, xpt_dir)`` returns every problem found.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import pandas as pd
+from lxml import etree
+
+from cdisc_msc.define.schema import parse_define
+from cdisc_msc.define.values import (
+    Condition, as_text, distinct_text, format_number, max_text_length, where_mask,
+)
+from cdisc_msc.io.meta import XptDataset
+from cdisc_msc.io.xpt import XptFormatError, read_xpt
+from cdisc_msc.problems import Problem
+
+ODM_NS = "http://www.cdisc.org/ns/odm/v1.3"
+DEF_NAMESPACES = ("http://www.cdisc.org/ns/def/v2.1", "http://www.cdisc.org/ns/def/v2.0")
+XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+NUMERIC_TYPES = frozenset({"integer", "float"})
+TEXT_LENGTH_TYPES = frozenset({"text"})
+COVERED_VARIABLE_RE = re.compile(r"(TESTCD|PARMCD|^PARAMCD|^QNAM)$")
+"""Where-clause variables whose every data value must have value-level metadata."""
+MAX_VALUES_LISTED = 10
+MAX_VALUE_PROBLEMS = 20
+"""Per variable: undefined codelist values reported one by one; the rest counted in one more problem."""
+
+
+# --------------------------------------------------------------------------- the define, read
+
+
+@dataclass
+class DefItem:
+    oid: str
+    name: str
+    data_type: str
+    length: int | None
+    label: str | None
+    codelist: str | None
+    value_list: str | None
+
+
+@dataclass
+class DefRef:
+    item_oid: str
+    order: int | None
+    has_no_data: bool
+    where: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DefGroup:
+    oid: str
+    name: str
+    label: str | None
+    href: str | None
+    has_no_data: bool
+    refs: list[DefRef]
+
+    @property
+    def file_name(self) -> str:
+        """The dataset file: the leaf's href (its last part), else ``<name>.xpt``."""
+        return PurePosixPath(self.href).name if self.href else f"{self.name.lower()}.xpt"
+
+
+@dataclass
+class DefCodelist:
+    oid: str
+    name: str
+    values: list[str]
+    external: bool
+
+
+@dataclass
+class DefineModel:
+    """The parts of a define.xml the consistency check needs."""
+
+    groups: list[DefGroup]
+    items: dict[str, DefItem]
+    codelists: dict[str, DefCodelist]
+    value_lists: dict[str, list[DefRef]]
+    where: dict[str, list[Condition]]
+
+
+def _text(el: etree._Element | None, path: str, ns: dict[str, str]) -> str | None:
+    if el is None:
+        return None
+    found = el.find(path, ns)
+    return None if found is None or found.text is None else found.text
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _ref(el: etree._Element, ns: dict[str, str], def_ns: str) -> DefRef:
+    return DefRef(
+        item_oid=el.get("ItemOID", ""), order=_int(el.get("OrderNumber")),
+        has_no_data=el.get(f"{{{def_ns}}}HasNoData") == "Yes",
+        where=[w.get("WhereClauseOID", "") for w in el.findall("def:WhereClauseRef", ns)],
+    )
+
+
+def read_model(tree: etree._ElementTree) -> DefineModel:
+    """Read ItemGroupDefs, ItemDefs, CodeLists, ValueListDefs and WhereClauseDefs."""
+    root = tree.getroot()
+    def_ns = next((u for u in (root.nsmap or {}).values() if u in DEF_NAMESPACES), DEF_NAMESPACES[0])
+    ns = {"odm": ODM_NS, "def": def_ns}
+    mdv = root.find("odm:Study/odm:MetaDataVersion", ns)
+    if mdv is None:
+        return DefineModel([], {}, {}, {}, {})
+    items = {}
+    for el in mdv.findall("odm:ItemDef", ns):
+        cl = el.find("odm:CodeListRef", ns)
+        vl = el.find("def:ValueListRef", ns)
+        items[el.get("OID", "")] = DefItem(
+            oid=el.get("OID", ""), name=el.get("Name", ""), data_type=el.get("DataType", ""),
+            length=_int(el.get("Length")), label=_text(el, "odm:Description/odm:TranslatedText", ns),
+            codelist=None if cl is None else cl.get("CodeListOID"),
+            value_list=None if vl is None else vl.get("ValueListOID"))
+    groups = []
+    for el in mdv.findall("odm:ItemGroupDef", ns):
+        leaf = el.find("def:leaf", ns)
+        groups.append(DefGroup(
+            oid=el.get("OID", ""), name=el.get("Name", ""),
+            label=_text(el, "odm:Description/odm:TranslatedText", ns),
+            href=None if leaf is None else leaf.get(XLINK_HREF),
+            has_no_data=el.get(f"{{{def_ns}}}HasNoData") == "Yes",
+            refs=[_ref(r, ns, def_ns) for r in el.findall("odm:ItemRef", ns)]))
+    codelists = {}
+    for el in mdv.findall("odm:CodeList", ns):
+        values = [i.get("CodedValue", "") for i in el if etree.QName(i).localname in ("CodeListItem", "EnumeratedItem")]
+        codelists[el.get("OID", "")] = DefCodelist(el.get("OID", ""), el.get("Name", ""), values,
+                                                   el.find("odm:ExternalCodeList", ns) is not None)
+    value_lists = {el.get("OID", ""): [_ref(r, ns, def_ns) for r in el.findall("odm:ItemRef", ns)]
+                   for el in mdv.findall("def:ValueListDef", ns)}
+    where = {}
+    for el in mdv.findall("def:WhereClauseDef", ns):
+        conds = []
+        for rc in el.findall("odm:RangeCheck", ns):
+            item_oid = rc.get(f"{{{def_ns}}}ItemOID", "")
+            name = items[item_oid].name if item_oid in items else item_oid.rsplit(".", 1)[-1]
+            conds.append(Condition(name, rc.get("Comparator", "EQ"),
+                                   tuple(cv.text or "" for cv in rc.findall("odm:CheckValue", ns))))
+        where[el.get("OID", "")] = conds
+    return DefineModel(groups, items, codelists, value_lists, where)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _where_text(conditions: list[Condition]) -> str:
+    return " and ".join(f"{c.variable} {c.comparator} {', '.join(c.values)}" for c in conditions) or "(no condition)"
+
+
+def _listed(values: list[str]) -> str:
+    shown = ", ".join(repr(v) for v in values[:MAX_VALUES_LISTED])
+    return shown + (f" and {len(values) - MAX_VALUES_LISTED} more" if len(values) > MAX_VALUES_LISTED else "")
+
+
+def _as_number_text(value: str) -> str:
+    """A coded value written like numeric data (``1.0`` -> ``1``); unchanged when not a number."""
+    try:
+        return format_number(float(value))
+    except ValueError:
+        return value
+
+
+def _coded_values(codelist: DefCodelist, numeric: bool) -> set[str]:
+    """Coded values as text; for a numeric variable normalised like the data (``1.0`` -> ``1``)."""
+    return {_as_number_text(v) for v in codelist.values} if numeric else set(codelist.values)
+
+
+@dataclass
+class _Checker:
+    model: DefineModel
+    xpt_dir: Path
+    define_name: str
+    problems: list[Problem] = field(default_factory=list)
+    codelist_use: dict[str, set[str]] = field(default_factory=dict)
+    codelist_incomplete: set[str] = field(default_factory=set)
+
+    def add(self, severity: str, code: str, file: str, column: str, message: str,
+            value: str = "", expected: str = "") -> None:
+        self.problems.append(Problem(severity=severity, code=code, file=file, column=column, value=value,
+                                     expected=expected, message=message))
+
+    # ---------------------------------------------------------------- datasets
+    def run(self) -> list[Problem]:
+        files = {p.name.lower(): p for p in sorted(self.xpt_dir.glob("*")) if p.suffix.lower() == ".xpt"}
+        described = set()
+        for group in self.model.groups:
+            fname = group.file_name.lower()
+            described.add(fname)
+            path = files.get(fname)
+            if path is None:
+                if not group.has_no_data:
+                    self.add("error", "DEFCHK-DATASET", fname, group.name,
+                             f"dataset {group.name} is in define.xml but its file {fname} is missing "
+                             f"(and it is not marked def:HasNoData)")
+                self._note_incomplete(group)
+                continue
+            try:
+                frame, meta = read_xpt(path)
+            except (XptFormatError, OSError, ValueError) as exc:
+                self.add("error", "DEFCHK-XPT", fname, "", f"cannot read the dataset file: {exc}")
+                self._note_incomplete(group)
+                continue
+            self._dataset(group, frame, meta, fname)
+        for fname in sorted(set(files) - described):
+            self.add("error", "DEFCHK-DATASET", fname, "",
+                     f"dataset file {fname} has no ItemGroupDef in define.xml")
+        self._unused_terms()
+        return self.problems
+
+    def _note_incomplete(self, group: DefGroup) -> None:
+        for ref in group.refs:
+            item = self.model.items.get(ref.item_oid)
+            if item is None:
+                continue
+            if item.codelist:
+                self.codelist_incomplete.add(item.codelist)
+            for vref in self.model.value_lists.get(item.value_list or "", []):
+                vitem = self.model.items.get(vref.item_oid)
+                if vitem is not None and vitem.codelist:
+                    self.codelist_incomplete.add(vitem.codelist)
+
+    def _dataset(self, group: DefGroup, frame: pd.DataFrame, meta: XptDataset, fname: str) -> None:
+        if group.has_no_data and len(frame):
+            self.add("error", "DEFCHK-HASNODATA", fname, group.name,
+                     f"dataset {group.name} is marked def:HasNoData but {fname} has {len(frame)} records")
+        if not group.has_no_data and not len(frame):
+            self.add("error", "DEFCHK-HASNODATA", fname, group.name,
+                     f"{fname} has no records but dataset {group.name} is not marked def:HasNoData")
+        if group.label is not None and meta.label and group.label != meta.label:
+            self.add("warning", "DEFCHK-LABEL", fname, group.name, "dataset label differs from the XPT label",
+                     value=group.label, expected=meta.label)
+        refs = {}
+        for ref in group.refs:
+            item = self.model.items.get(ref.item_oid)
+            if item is None:
+                self.add("error", "DEFCHK-REF", self.define_name, group.name,
+                         f"ItemRef {ref.item_oid} of {group.name} has no ItemDef")
+                continue
+            refs[item.name] = (ref, item)
+        xpt_names = [v.name for v in meta.variables]
+        for name in xpt_names:
+            if name not in refs:
+                self.add("error", "DEFCHK-VARIABLE", fname, f"{group.name}.{name}",
+                         f"variable {name} is in {fname} but not in define.xml dataset {group.name}")
+        for name, (ref, item) in refs.items():
+            if name not in frame.columns:
+                self.add("warning" if ref.has_no_data else "error", "DEFCHK-VARIABLE", fname,
+                         f"{group.name}.{name}",
+                         f"variable {name} is in define.xml but not in {fname}"
+                         + (" (marked def:HasNoData)" if ref.has_no_data else ""))
+                if item.codelist:
+                    self.codelist_incomplete.add(item.codelist)
+                continue
+            self._variable(group, ref, item, frame, meta.variable(name), fname)
+        define_order = [n for n, _ in sorted(refs.items(), key=lambda kv: (kv[1][0].order is None, kv[1][0].order or 0))
+                        if n in frame.columns]
+        xpt_order = [n for n in xpt_names if n in refs]
+        if define_order != xpt_order:
+            self.add("warning", "DEFCHK-ORDER", fname, group.name,
+                     "variable order in define.xml (OrderNumber) differs from the XPT",
+                     value=" ".join(define_order), expected=" ".join(xpt_order))
+        self._value_level(group, refs, frame, meta, fname)
+
+    # ---------------------------------------------------------------- variables
+    def _variable(self, group: DefGroup, ref: DefRef, item: DefItem, frame: pd.DataFrame, xvar, fname: str) -> None:
+        where = f"{group.name}.{item.name}"
+        column = frame[item.name]
+        has_values = bool(as_text(column).notna().any()) if len(frame) else False
+        if len(frame) and not has_values and not ref.has_no_data:
+            self.add("error", "DEFCHK-HASNODATA", fname, where,
+                     f"{where} has no value in any record but is not marked def:HasNoData")
+        if ref.has_no_data and has_values:
+            self.add("error", "DEFCHK-HASNODATA", fname, where, f"{where} is marked def:HasNoData but has values")
+        numeric_define = item.data_type in NUMERIC_TYPES
+        if numeric_define != xvar.is_numeric:
+            self.add("error", "DEFCHK-TYPE", fname, where,
+                     f"{where}: define.xml DataType {item.data_type} but the XPT variable is "
+                     f"{'numeric' if xvar.is_numeric else 'character'}",
+                     value=item.data_type, expected="integer/float" if xvar.is_numeric else "text or an ISO 8601 type")
+        elif item.data_type == "integer" and has_values:
+            nums = pd.to_numeric(column, errors="coerce").dropna()
+            fractional = nums[nums != nums.round()]
+            if len(fractional):
+                self.add("error", "DEFCHK-TYPE", fname, where,
+                         f"{where}: DataType integer but {len(fractional)} value(s) have decimals",
+                         value=format_number(fractional.iloc[0]))
+        self._length(item, xvar, where, fname)
+        if xvar.label and item.label is not None and item.label != xvar.label:
+            self.add("warning", "DEFCHK-LABEL", fname, where, f"{where}: label differs from the XPT label",
+                     value=item.label, expected=xvar.label)
+        if item.codelist:
+            self._codelist_values(item.codelist, column, xvar.is_numeric, where, fname)
+
+    def _length(self, item: DefItem, xvar, where: str, fname: str) -> None:
+        if xvar.is_numeric:
+            if item.length is not None and item.length != xvar.length:
+                self.add("warning", "DEFCHK-LENGTH", fname, where,
+                         f"{where}: define.xml Length {item.length} differs from the XPT length {xvar.length} "
+                         f"of a numeric variable", value=str(item.length), expected=str(xvar.length))
+            return
+        if item.length is None:
+            if item.data_type in TEXT_LENGTH_TYPES:
+                self.add("error", "DEFCHK-LENGTH", fname, where, f"{where}: text ItemDef has no Length",
+                         expected=str(xvar.length))
+            return
+        if item.length != xvar.length:
+            self.add("error", "DEFCHK-LENGTH", fname, where,
+                     f"{where}: define.xml Length {item.length} but the XPT length is {xvar.length}",
+                     value=str(item.length), expected=str(xvar.length))
+
+    def _codelist_values(self, oid: str, values: pd.Series, numeric: bool, where: str, fname: str) -> None:
+        codelist = self.model.codelists.get(oid)
+        if codelist is None:
+            self.add("error", "DEFCHK-CODELIST", self.define_name, where, f"{where}: CodeListRef {oid} has no CodeList")
+            return
+        if codelist.external:
+            return
+        used = distinct_text(values)
+        self.codelist_use.setdefault(oid, set()).update(used)
+        allowed = _coded_values(codelist, numeric)
+        missing = sorted(used - allowed)
+        for value in missing[:MAX_VALUE_PROBLEMS]:
+            self.add("error", "DEFCHK-TERM", fname, where,
+                     f"{where}: value {value!r} is used in the data but is not a term of codelist {oid}",
+                     value=value, expected=f"a CodedValue of {oid}")
+        if len(missing) > MAX_VALUE_PROBLEMS:
+            self.add("error", "DEFCHK-TERM", fname, where,
+                     f"{where}: ... and {len(missing) - MAX_VALUE_PROBLEMS} more values not in codelist {oid}")
+
+    # ---------------------------------------------------------------- value level
+    def _value_level(self, group: DefGroup, refs: dict, frame: pd.DataFrame, meta: XptDataset, fname: str) -> None:
+        covered: dict[str, set[str]] = {}
+        for name, (ref, item) in refs.items():
+            if not item.value_list:
+                continue
+            vrefs = self.model.value_lists.get(item.value_list)
+            if vrefs is None:
+                self.add("error", "DEFCHK-REF", self.define_name, f"{group.name}.{name}",
+                         f"ValueListRef {item.value_list} has no ValueListDef")
+                continue
+            for vref in vrefs:
+                conditions = [c for w in vref.where for c in self.model.where.get(w, [])]
+                for c in conditions:
+                    if c.comparator in ("EQ", "IN"):
+                        covered.setdefault(c.variable, set()).update(c.values)
+                if name in frame.columns:
+                    self._value_item(group, name, vref, conditions, frame, meta, fname)
+        for variable, values in sorted(covered.items()):
+            if not COVERED_VARIABLE_RE.search(variable) or variable not in frame.columns:
+                continue
+            for value in sorted(distinct_text(frame[variable]) - values):
+                self.add("error", "DEFCHK-VLM", fname, f"{group.name}.{variable}",
+                         f"{group.name}.{variable} value {value!r} is in the data but no WhereClauseDef "
+                         f"of {group.name} covers it", value=value)
+
+    def _value_item(self, group: DefGroup, name: str, vref: DefRef, conditions: list[Condition],
+                    frame: pd.DataFrame, meta: XptDataset, fname: str) -> None:
+        vitem = self.model.items.get(vref.item_oid)
+        where = f"{group.name}.{name} where {_where_text(conditions)}"
+        if vitem is None:
+            self.add("error", "DEFCHK-REF", self.define_name, where, f"ItemRef {vref.item_oid} has no ItemDef")
+            return
+        rows = frame.loc[where_mask(frame, conditions), name]
+        has_values = bool(as_text(rows).notna().any())
+        if not has_values and not vref.has_no_data:
+            self.add("error", "DEFCHK-VLM", fname, where,
+                     f"{where}: no record has a value, but the value-level item is not marked def:HasNoData")
+        if vref.has_no_data and has_values:
+            self.add("error", "DEFCHK-VLM", fname, where, f"{where}: marked def:HasNoData but records have values")
+        xvar = meta.variable(name)
+        if not xvar.is_numeric and vitem.data_type == "text" and vitem.length is not None:
+            longest = max_text_length(rows)
+            if vitem.length > xvar.length:
+                self.add("error", "DEFCHK-LENGTH", fname, where,
+                         f"{where}: value-level Length {vitem.length} exceeds the XPT length {xvar.length}",
+                         value=str(vitem.length), expected=f"at most {xvar.length}")
+            if longest > vitem.length:
+                self.add("error", "DEFCHK-LENGTH", fname, where,
+                         f"{where}: a value has {longest} characters, more than the value-level Length {vitem.length}",
+                         value=str(vitem.length), expected=f"at least {longest}")
+        if vitem.codelist:
+            self._codelist_values(vitem.codelist, rows, xvar.is_numeric, where, fname)
+
+    # ---------------------------------------------------------------- codelists
+    def _unused_terms(self) -> None:
+        for oid in sorted(self.codelist_use):
+            used = self.codelist_use[oid]
+            codelist = self.model.codelists[oid]
+            if oid in self.codelist_incomplete or not used:
+                continue
+            unused = [v for v in codelist.values if v not in used and _as_number_text(v) not in used]
+            if unused:
+                self.add("warning", "DEFCHK-TERM-UNUSED", self.define_name, oid,
+                         f"codelist {oid} has {len(unused)} term(s) no record uses: {_listed(unused)}",
+                         expected="codelists limited to the terms used")
+
+
+def check_consistency(define: str | Path | bytes | etree._ElementTree, xpt_dir: str | Path,
+                      name: str | None = None) -> list[Problem]:
+    """Every mismatch between a define.xml and the XPT files of ``xpt_dir`` (see the module doc).
+
+    ``define`` is a path, the bytes or a parsed tree; ``name`` labels it in problems.
+    """
+    xpt_dir = Path(xpt_dir)
+    if isinstance(define, etree._ElementTree):
+        tree, label = define, name or "define.xml"
+    else:
+        label = name or (str(define) if not isinstance(define, bytes) else "define.xml")
+        tree, problems = parse_define(define, label)
+        if tree is None:
+            return problems
+    if not xpt_dir.is_dir():
+        return [Problem(code="DEFCHK-DIR", file=str(xpt_dir), message="dataset folder not found")]
+    return _Checker(read_model(tree), xpt_dir, label).run()
+
+
+__all__ = ["DefineModel", "check_consistency", "read_model"]
