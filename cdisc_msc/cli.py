@@ -147,14 +147,32 @@ def _cmd_validate(args) -> int:
 
 
 def _cmd_define(args) -> int:
+    import shutil
+
     from cdisc_msc.config import load_config
     from cdisc_msc.define.regenerate import regenerate_define
 
     config = load_config(args.specs / "study.yaml")
-    written = regenerate_define(args.package, args.specs, config, copy_to=args.copy_to)
-    for path in written:
-        print(f"wrote {path}")
-    return 0
+    failed = False
+    for package in ("sdtm", "adam"):
+        folder = args.package / package
+        if not folder.is_dir():
+            print(f"{folder}: no such package folder", file=sys.stderr)
+            failed = True
+            continue
+        result = regenerate_define(folder, args.specs / package, config)
+        print(f"{package}: {result.report.summary(limit=20)}")
+        failed |= result.report.has_errors or result.define_xml is None
+        for path in (result.define_xml, result.define_html):
+            if path is None:
+                continue
+            print(f"wrote {path}")
+            if args.copy_to is not None:
+                target = args.copy_to / package / path.name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)
+                print(f"copied to {target}")
+    return 1 if failed else 0
 
 
 def _cmd_report(args) -> int:
