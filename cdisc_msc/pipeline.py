@@ -96,14 +96,19 @@ def build(raw_dir: str | Path = "fixtures/raw", specs_dir: str | Path = "specs",
         sdtm, accounting = timer.run("sdtm", build_sdtm_stage, inputs, notify)
         accounting.write(stage / "build")
         adam = timer.run("adam", build_adam_stage, inputs, sdtm, notify)
-        written: dict[str, dict] = {}
         changes = []
+        define_problems = ProblemReport()
         for package, frames in (("sdtm", sdtm), ("adam", adam)):
-            metas, translit = timer.run(f"write:{package}", write_datasets, frames, inputs.specs[package],
-                                        inputs.config, stage / package, notify)
-            written[package] = metas
+            contents, translit = timer.run(f"write:{package}", write_datasets, frames, inputs.specs[package],
+                                           inputs.config, stage / package, notify)
             changes.append(translit)
+            define_problems.extend(timer.run(f"define:{package}", write_define_files, inputs.specs[package],
+                                             inputs.config, contents, stage / package))
         write_transliterations(changes, stage / "build" / "transliterations.csv")
+        define_problems.write(stage / "build" / "define_problems.csv")
+        if define_problems.has_errors:
+            echo(f"define.xml: {define_problems.summary(limit=15)}")
+            raise BuildError(f"define.xml is not valid: see {out_dir}.failed/build/define_problems.csv")
         summary = {
             "study": inputs.config.studyid,
             "raw_records": _raw_counts(inputs.raw),
@@ -161,8 +166,25 @@ def write_datasets(frames: dict, spec: Spec, config: StudyConfig, folder: Path,
                            creation_datetime=stamp, db_last_modified=stamp,
                            originator=config.sponsor, item_oid_prefix="IT")
         metas[name] = meta
+        ascii_frames[name] = frame
     nonempty = [c for c in changes if len(c)]
-    return metas, (pd.concat(nonempty, ignore_index=True) if nonempty else pd.DataFrame(columns=CHANGE_COLUMNS))
+    from cdisc_msc.define.xml import DatasetContent
+
+    contents = {name: DatasetContent(ascii_frames[name], metas[name]) for name in metas}
+    return contents, (pd.concat(nonempty, ignore_index=True) if nonempty else pd.DataFrame(columns=CHANGE_COLUMNS))
+
+
+def write_define_files(spec: Spec, config: StudyConfig, contents: dict, folder: Path) -> ProblemReport:
+    """define.xml from the spec and the data written, its schema check, and define.html."""
+    from cdisc_msc.define.html import render_define_html
+    from cdisc_msc.define.schema import validate_define
+    from cdisc_msc.define.xml import define_xml, write_define
+
+    xml = define_xml(spec, config, contents)
+    path = write_define(folder / "define.xml", xml)
+    report = ProblemReport(validate_define(xml, name=str(path)))
+    (folder / "define.html").write_text(render_define_html(xml), encoding="utf-8")
+    return report
 
 
 def write_transliterations(changes: list, path: Path) -> None:
