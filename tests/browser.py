@@ -9,6 +9,7 @@ when the browser is absent (``.ci/run`` installs it).
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,13 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 def skip_without_chromium() -> None:
-    """Skip the calling test when Debian's chromium or Playwright is missing."""
+    """Skip the calling test when Debian's chromium or Playwright is missing.
+
+    In CI (``CI`` set) a missing browser is a failure: ``.ci/run`` installs it,
+    so a skip there would hide a broken install step.
+    """
+    if os.environ.get("CI") and not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing in CI: .ci/run should have installed it")
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium; .ci/run installs it)")
     if shutil.which(str(CHROMIUM)) is None:
