@@ -95,6 +95,12 @@ def build(raw_dir: str | Path = "fixtures/raw", specs_dir: str | Path = "specs",
             )
         sdtm, accounting = timer.run("sdtm", build_sdtm_stage, inputs, notify)
         accounting.write(stage / "build")
+        balance = accounting.reconcile(inputs.raw.counts())
+        balance.to_csv(stage / "build" / "record_reconciliation.csv", index=False, lineterminator="\n")
+        if not balance["balanced"].all():
+            off = balance.loc[~balance["balanced"], "form"].tolist()
+            raise BuildError(f"raw records unaccounted for in form(s) {', '.join(off)}: "
+                             f"see {out_dir}.failed/build/record_reconciliation.csv")
         adam = timer.run("adam", build_adam_stage, inputs, sdtm, notify)
         changes = []
         define_problems = ProblemReport()

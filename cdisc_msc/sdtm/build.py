@@ -51,6 +51,10 @@ def build_sdtm(config: StudyConfig, spec: Spec, raw: object,
                progress: Callable[[str], None] | None = None) -> tuple[dict[str, pd.DataFrame], Accounting]:
     """Map the raw study into every SDTM dataset of the spec."""
     ctx = SdtmContext(config=config, spec=spec, raw=raw)
+    for form in getattr(raw, "frames", {}):
+        bad = raw.invalid_rows(form)  # type: ignore[attr-defined]
+        if len(bad):
+            ctx.accounting.not_mapped(form, bad, "raw problem: see raw_problems.csv")
     for mod_name in DOMAIN_MODULES:
         if progress:
             progress(mod_name)
