@@ -158,6 +158,7 @@ def write_datasets(frames: dict, spec: Spec, config: StudyConfig, folder: Path,
 
     (folder / "json").mkdir(parents=True, exist_ok=True)
     metas = {}
+    ascii_frames = {}
     changes = []
     stamp = config.creation_datetime
     for name in sorted(frames):

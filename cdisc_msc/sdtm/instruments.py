@@ -1,0 +1,219 @@
+"""Instrument item tables of the findings domains QS, RS and LB, and the
+reshaping of a wide visit-based raw form (one row per subject-visit, one
+column per item) into one record per item.
+
+Test codes come from one source each:
+
+* SF-36 v2 and EQ-5D-5L items: CDISC CT (C101826/C101827, C101817/C101818),
+  the item codes of :mod:`cdisc_msc.scoring.sf36` / :mod:`~cdisc_msc.scoring.eq5d`;
+* SELENA-SLEDAI descriptors and classic BILAG systems: the sponsor-defined
+  tables :data:`cdisc_msc.scoring.sledai.DESCRIPTORS` and
+  :data:`cdisc_msc.scoring.bilag.SYSTEMS` (no CDISC QRS supplement exists);
+* PGA: defined here (:data:`PGA_TESTCD`), QRS naming style ``PGA1`` + item.
+
+Result convention (QS and RS alike): --ORRES is the answer exactly as
+collected (questionnaire category number, Y/N, BILAG grade letter, PGA value);
+--STRESC repeats it; --STRESN is its number where the answer is numeric.
+Recoded item scores, weights and totals are ADaM's job.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cdisc_msc.raw.forms import BILAG_SYSTEMS, SLEDAI_DESCRIPTORS
+from cdisc_msc.scoring import bilag, sledai
+from cdisc_msc.scoring.eq5d import DIMENSIONS as EQ5D_DIMENSIONS
+from cdisc_msc.scoring.eq5d import VAS_TESTCD as EQ5D_VAS_TESTCD
+from cdisc_msc.scoring.sf36 import ITEMS as SF36_ITEMS
+from cdisc_msc.sdtm.common import (
+    add_days_and_epoch, derive_lobxfl, derive_seq, require, sdtm_visit,
+)
+from cdisc_msc.spec.ct import load_ct
+
+SF36_CAT = "SF36 V2.0 STANDARD"
+EQ5D_CAT = "EQ-5D-5L"
+SLEDAI_CAT = sledai.CATEGORY  # "SELENA-SLEDAI"
+BILAG_CAT = bilag.CATEGORY  # "BILAG"
+PGA_CAT = "PHYSICIAN GLOBAL ASSESSMENT"
+PGA_TESTCD = "PGA101"
+PGA_TEST = "PGA1-Physician Global Assessment"
+NOT_DONE = "NOT DONE"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One collected item: raw column -> --TESTCD / --TEST / --CAT."""
+
+    column: str
+    testcd: str
+    test: str
+    cat: str
+    decimals: int | None = None
+    """fixed decimals of a numeric answer as recorded (PGA: 1); None = shortest form"""
+
+
+def _ct_names(codelist: str) -> dict[str, str]:
+    """Test code -> test name of a CT test-code codelist (the term's synonym is
+    the test name in the paired TN codelist, which shares the NCI term code)."""
+    ct = load_ct()
+    tc = ct[codelist]
+    tn_by_code = {}
+    for cl in ct.values():
+        if cl.submission_value == tc.submission_value[:-2] + "TN":
+            tn_by_code = {code: name for name, code in cl.terms.items()}
+    return {testcd: tn_by_code[code] for testcd, code in tc.terms.items()}
+
+
+def _sf36_column(testcd: str) -> str:
+    """``SF36303A`` -> raw column ``Q3A`` (``SF36301`` -> ``Q1``)."""
+    return "Q" + str(int(testcd[5:7])) + testcd[7:]
+
+
+def sf36_items() -> list[Item]:
+    """The 36 SF-36 v2 items (raw Q1..Q11D), names from CT C101827."""
+    names = _ct_names("C101826")
+    return [Item(_sf36_column(t), t, names[t], SF36_CAT) for t in SF36_ITEMS]
+
+
+EQ5D_COLUMNS: dict[str, str] = {"MO": "EQ5D0201", "SC": "EQ5D0202", "UA": "EQ5D0203",
+                                "PD": "EQ5D0204", "AD": "EQ5D0205", "VAS": EQ5D_VAS_TESTCD}
+
+
+def eq5d_items() -> list[Item]:
+    """The 6 EQ-5D-5L items (5 dimensions + VAS), names from CT C101818."""
+    names = _ct_names("C101817")
+    assert tuple(EQ5D_COLUMNS.values())[:5] == EQ5D_DIMENSIONS
+    return [Item(col, t, names[t], EQ5D_CAT) for col, t in EQ5D_COLUMNS.items()]
+
+
+def sledai_items() -> list[Item]:
+    """The 24 SELENA-SLEDAI descriptors and the PGA recorded on the same form."""
+    items = [Item(col, d.testcd, d.test, SLEDAI_CAT) for col, d in zip(SLEDAI_DESCRIPTORS, sledai.DESCRIPTORS)]
+    return items + [Item("PGA", PGA_TESTCD, PGA_TEST, PGA_CAT, decimals=1)]
+
+
+def bilag_items() -> list[Item]:
+    """The 8 classic BILAG systems (raw GEN..HAE)."""
+    by_key = {s.key: s for s in bilag.SYSTEMS}
+    return [Item(col, by_key[col].testcd, by_key[col].test, BILAG_CAT) for col in BILAG_SYSTEMS]
+
+
+# ------------------------------------------------------------------ reshaping
+def number_text(values: pd.Series, decimals: int | None = None) -> pd.Series:
+    """Numbers as text: the shortest form (no spurious ``.0``), or exactly
+    ``decimals`` decimals when the value has no more than that.
+
+    >>> number_text(pd.Series([3.0, 1.5, 2.0, None], dtype="Float64")).tolist()
+    ['3', '1.5', '2', <NA>]
+    >>> number_text(pd.Series([2.0, 1.55]), decimals=1).tolist()
+    ['2.0', '1.55']
+    """
+    num = pd.to_numeric(values, errors="coerce").astype("Float64")
+    out = pd.Series(pd.NA, index=values.index, dtype="string")
+    ok = num.notna()
+    x = num[ok].to_numpy(dtype="float64")
+    text = [np.format_float_positional(v, trim="-") for v in x]  # one call per value; no vectorised numpy equivalent
+    if decimals is not None:
+        fixed = np.round(x, decimals) == x
+        text = [f"{v:.{decimals}f}" if f else t for v, f, t in zip(x, fixed, text)]
+    out[ok] = text
+    return out
+
+
+def melt_items(form: pd.DataFrame, items: list[Item], keys: list[str], prefix: str) -> pd.DataFrame:
+    """One record per form row and item: ``<prefix>TESTCD``, ``<prefix>TEST``,
+    ``<prefix>CAT`` and ``_VALUE`` (the raw answer as text, NA = not answered),
+    plus ``keys`` and ``_ITEMORD`` (position of the item on the form).
+
+    >>> f = pd.DataFrame({"SUBJID": ["001"], "MO": [2.0], "SC": [None]})
+    >>> it = [Item("MO", "EQ5D0201", "EQ5D02-Mobility", "EQ-5D-5L"), Item("SC", "EQ5D0202", "EQ5D02-Self-Care", "EQ-5D-5L")]
+    >>> melt_items(f, it, ["SUBJID"], "QS")[["QSTESTCD", "_VALUE"]].values.tolist()
+    [['EQ5D0201', '2'], ['EQ5D0202', <NA>]]
+    """
+    require(form, [*keys, *(i.column for i in items)], f"melt_items ({prefix})")
+    parts = []
+    for order, item in enumerate(items, start=1):  # loop over items (columns), vectorised over rows
+        col = form[item.column]
+        text = (number_text(col, item.decimals) if pd.api.types.is_numeric_dtype(col)
+                else col.astype("string").str.strip())
+        parts.append(form[keys].assign(**{
+            f"{prefix}TESTCD": item.testcd, f"{prefix}TEST": item.test, f"{prefix}CAT": item.cat,
+            "_VALUE": text.where(text != ""), "_ITEMORD": order,
+        }))
+    return pd.concat(parts, ignore_index=True)
+
+
+def result_and_status(long: pd.DataFrame, prefix: str, reason_col: str, numeric: bool | pd.Series) -> pd.DataFrame:
+    """--ORRES/--STRESC/--STRESN/--STAT/--REASND from ``_VALUE``.
+
+    An answered item: ORRES = STRESC = the answer, STRESN = its number when
+    ``numeric`` (a bool or a per-record mask). An item not answered:
+    --STAT = NOT DONE; --REASND = the form's not-done reason (``reason_col``)
+    when the whole form was not done, else empty.
+
+    >>> d = pd.DataFrame({"_VALUE": ["2", None], "QSND": [None, None]})
+    >>> result_and_status(d, "QS", "QSND", True)[["QSSTRESN", "QSSTAT"]].values.tolist()
+    [[2.0, <NA>], [nan, 'NOT DONE']]
+    """
+    require(long, ["_VALUE", reason_col], "result_and_status")
+    out = long.copy()
+    value = out["_VALUE"].astype("string")
+    answered = value.notna()
+    num_mask = pd.Series(numeric, index=out.index) if isinstance(numeric, bool) else numeric.reindex(out.index)
+    out[f"{prefix}ORRES"] = value
+    out[f"{prefix}STRESC"] = value
+    out[f"{prefix}STRESN"] = pd.to_numeric(value.where(num_mask.astype(bool)), errors="coerce").astype("float64")
+    out[f"{prefix}STAT"] = pd.Series(pd.NA, index=out.index, dtype="string").mask(~answered, NOT_DONE)
+    reason = out[reason_col].astype("string").str.strip()
+    out[f"{prefix}REASND"] = reason.where(~answered & reason.notna() & (reason != ""))
+    return out
+
+
+def visit_dates(sv: pd.DataFrame | None) -> pd.DataFrame:
+    """USUBJID, VISITNUM -> visit date ``_SVDTC`` from SV (empty when SV is not available)."""
+    cols = ["USUBJID", "VISITNUM", "_SVDTC"]
+    if sv is None or sv.empty:
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c == "VISITNUM" else "string") for c in cols})
+    require(sv, ["USUBJID", "VISITNUM", "SVSTDTC"], "visit_dates (SV)")
+    out = sv[["USUBJID", "VISITNUM", "SVSTDTC"]].rename(columns={"SVSTDTC": "_SVDTC"})
+    out["VISITNUM"] = pd.to_numeric(out["VISITNUM"]).astype("float64")
+    return out.drop_duplicates(["USUBJID", "VISITNUM"])
+
+
+def add_visit(df: pd.DataFrame, sv: pd.DataFrame | None, dtc_var: str) -> pd.DataFrame:
+    """VISIT as SDTM names it (``UNSCHEDULED 4.1`` for unscheduled visits, the
+    rule SV uses); ``dtc_var`` falls back to the SV visit date when the form has
+    no date (a form not done at a visit that took place).
+
+    >>> d = pd.DataFrame({"USUBJID": ["S-1"], "VISITNUM": [4.0], "VISIT": ["M3"], "QSDTC": [pd.NA]})
+    >>> sv = pd.DataFrame({"USUBJID": ["S-1"], "VISITNUM": [4.0], "SVSTDTC": ["2024-06-01"]})
+    >>> add_visit(d, sv, "QSDTC")["QSDTC"].tolist()
+    ['2024-06-01']
+    """
+    require(df, ["USUBJID", "VISITNUM", "VISIT", dtc_var], "add_visit")
+    out = df.assign(VISITNUM=pd.to_numeric(df["VISITNUM"]).astype("float64")).merge(
+        visit_dates(sv), on=["USUBJID", "VISITNUM"], how="left", validate="many_to_one")
+    out.index = df.index
+    out["VISIT"] = sdtm_visit(out["VISIT"], out["VISITNUM"])
+    out[dtc_var] = out[dtc_var].astype("string").fillna(out["_SVDTC"].astype("string"))
+    return out.drop(columns=["_SVDTC"])
+
+
+def finish_findings(df: pd.DataFrame, prefix: str, dm: pd.DataFrame, se: pd.DataFrame | None,
+                    sv: pd.DataFrame | None, order: list[str], lobxfl_by: list[str]) -> pd.DataFrame:
+    """The timing and identifier variables every findings record gets:
+    VISIT (SDTM name), --DTC fallback to the visit date, --DY, EPOCH, --SEQ
+    (within subject by ``order``) and --LOBXFL (per subject and ``lobxfl_by``
+    on the ``--ORRES`` result).
+    """
+    dtc = f"{prefix}DTC"
+    require(df, ["USUBJID", "VISIT", "VISITNUM", dtc, f"{prefix}ORRES", *order, *lobxfl_by], "finish_findings")
+    require(dm, ["USUBJID", "RFSTDTC", "RFXSTDTC"], "finish_findings (DM)")
+    out = add_visit(df, sv, dtc)
+    out = add_days_and_epoch(out, dm, se, {dtc: f"{prefix}DY"}, dtc)
+    out = derive_seq(out, f"{prefix}SEQ", order)
+    rfx = out["USUBJID"].map(dm.drop_duplicates("USUBJID").set_index("USUBJID")["RFXSTDTC"])
+    return derive_lobxfl(out, ["USUBJID", *lobxfl_by], f"{prefix}ORRES", dtc, rfx, f"{prefix}LOBXFL")

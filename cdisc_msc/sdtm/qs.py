@@ -1,0 +1,56 @@
+"""QS: SF-36 v2 (sf36.csv) and EQ-5D-5L (eq5d.csv) items, one record per item
+per questionnaire.
+
+* QSTESTCD/QSTEST/QSCAT from CDISC CT (see :mod:`.instruments`).
+* QSORRES = QSSTRESC = the answer as collected (the category number, e.g.
+  ``"3"``; the EQ VAS value); QSSTRESN = the same number. Response texts are
+  the decodes of the value-level codelists in the QS spec. Recoded scores
+  are derived in ADaM, never here.
+* An item not answered is a record with QSSTAT = NOT DONE. A questionnaire not
+  done (QSND given) gives a NOT DONE record for each of its items with
+  QSREASND = the reason (no QSALL record, so every QSTESTCD stays in the
+  non-extensible CT codelists). QSDTC is the questionnaire date, else the
+  SV visit date.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from cdisc_msc.sdtm.build import SdtmContext
+from cdisc_msc.sdtm.common import add_subject_ids, iso_date, require
+from cdisc_msc.sdtm.instruments import Item, eq5d_items, finish_findings, melt_items, result_and_status, sf36_items
+
+FORMS: dict[str, list[Item]] = {"sf36": sf36_items(), "eq5d": eq5d_items()}
+
+
+def questionnaire_records(form: pd.DataFrame, items: list[Item]) -> pd.DataFrame:
+    """One QS record per form row and item, with result and not-done status.
+
+    >>> f = pd.DataFrame({"SUBJID": ["001"], "VISIT": ["M3"], "VISITNUM": [4.0], "QSDT": ["2024-06-01"],
+    ...                   "QSND": [None], "MO": [1], "SC": [None], "UA": [1], "PD": [2], "AD": [1], "VAS": [80]})
+    >>> r = questionnaire_records(f, eq5d_items())
+    >>> r[["QSTESTCD", "QSORRES", "QSSTAT"]].values.tolist()[:2]
+    [['EQ5D0201', '1', <NA>], ['EQ5D0202', <NA>, 'NOT DONE']]
+    """
+    keys = ["SUBJID", "VISIT", "VISITNUM", "QSDT", "QSND", *(["_ROW"] if "_ROW" in form else [])]
+    require(form, keys, "questionnaire_records")
+    long = melt_items(form, items, keys, "QS")
+    long = result_and_status(long, "QS", "QSND", True)
+    long["QSDTC"] = iso_date(long["QSDT"])
+    return long.drop(columns=["QSDT", "QSND", "_VALUE"])
+
+
+def build(ctx: SdtmContext) -> dict[str, pd.DataFrame]:
+    """QS from sf36.csv and eq5d.csv."""
+    parts = []
+    for name, items in FORMS.items():
+        form = ctx.form(name)
+        recs = questionnaire_records(form, items)
+        ctx.accounting.flow(name, "QS", len(form), len(recs),
+                            f"{len(items)} item records per questionnaire; unanswered items QSSTAT=NOT DONE")
+        parts.append(recs)
+    qs = pd.concat(parts, ignore_index=True)
+    qs = add_subject_ids(qs, ctx.subjects, ctx.config, "QS")
+    qs = finish_findings(qs, "QS", ctx.subjects, ctx.datasets.get("SE"), ctx.datasets.get("SV"),
+                         order=["QSCAT", "VISITNUM", "QSTESTCD"], lobxfl_by=["QSCAT", "QSTESTCD"])
+    return {"QS": qs.drop(columns=[c for c in qs.columns if c.startswith("_") or c == "SUBJID"])}

@@ -1,0 +1,57 @@
+"""RS: SELENA-SLEDAI descriptors and PGA (sledai.csv) and classic BILAG system
+grades (bilag.csv) as clinical classifications, one record per item.
+
+* Test codes are sponsor defined (no CDISC QRS supplement exists for these
+  instruments): SLED101..SLED124 and BILAG101..BILAG108 from
+  :mod:`cdisc_msc.scoring` (one source), PGA101 from :mod:`.instruments`.
+* RSORRES = RSSTRESC = the answer as collected: Y/N for a descriptor, the
+  grade letter A..E for a BILAG system, the PGA value (0..3); RSSTRESN only
+  for the PGA. Weights, grade scores and totals are derived in ADaM.
+* Not-recorded items: RSSTAT = NOT DONE (RSREASND = the form's reason when
+  the whole form was not done); RSDTC is the form date, else the SV visit date.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from cdisc_msc.sdtm.build import SdtmContext
+from cdisc_msc.sdtm.common import add_subject_ids, iso_date, require
+from cdisc_msc.sdtm.instruments import (
+    PGA_TESTCD, Item, bilag_items, finish_findings, melt_items, result_and_status, sledai_items,
+)
+
+FORMS: dict[str, list[Item]] = {"sledai": sledai_items(), "bilag": bilag_items()}
+NUMERIC_TESTCDS: frozenset[str] = frozenset({PGA_TESTCD})
+"""Test codes whose result is a number (RSSTRESN populated)."""
+
+
+def classification_records(form: pd.DataFrame, items: list[Item]) -> pd.DataFrame:
+    """One RS record per form row and item, with result and not-done status.
+
+    >>> f = pd.DataFrame({"SUBJID": ["001"], "VISIT": ["M3"], "VISITNUM": [4.0], "RSDT": ["2024-06-01"],
+    ...                   "RSND": [None], **{c: ["A"] for c in ["GEN", "MUC", "NEU", "MSK", "CVR", "VAS", "REN"]},
+    ...                   "HAE": [None]})
+    >>> classification_records(f, bilag_items())[["RSTESTCD", "RSORRES", "RSSTAT"]].values.tolist()[-1]
+    ['BILAG108', <NA>, 'NOT DONE']
+    """
+    keys = ["SUBJID", "VISIT", "VISITNUM", "RSDT", "RSND", *(["_ROW"] if "_ROW" in form else [])]
+    require(form, keys, "classification_records")
+    long = melt_items(form, items, keys, "RS")
+    long = result_and_status(long, "RS", "RSND", long["RSTESTCD"].isin(NUMERIC_TESTCDS))
+    long["RSDTC"] = iso_date(long["RSDT"])
+    return long.drop(columns=["RSDT", "RSND", "_VALUE"])
+
+
+def build(ctx: SdtmContext) -> dict[str, pd.DataFrame]:
+    """RS from sledai.csv and bilag.csv."""
+    parts = []
+    for name, items in FORMS.items():
+        form = ctx.form(name)
+        recs = classification_records(form, items)
+        ctx.accounting.flow(name, "RS", len(form), len(recs),
+                            f"{len(items)} item records per form; not-recorded items RSSTAT=NOT DONE")
+        parts.append(recs)
+    rs = add_subject_ids(pd.concat(parts, ignore_index=True), ctx.subjects, ctx.config, "RS")
+    rs = finish_findings(rs, "RS", ctx.subjects, ctx.datasets.get("SE"), ctx.datasets.get("SV"),
+                         order=["RSCAT", "VISITNUM", "RSTESTCD"], lobxfl_by=["RSCAT", "RSTESTCD"])
+    return {"RS": rs.drop(columns=[c for c in rs.columns if c.startswith("_") or c == "SUBJID"])}
