@@ -115,12 +115,17 @@ def build(raw_dir: str | Path = "fixtures/raw", specs_dir: str | Path = "specs",
         if define_problems.has_errors:
             echo(f"define.xml: {define_problems.summary(limit=15)}")
             raise BuildError(f"define.xml is not valid: see {out_dir}.failed/build/define_problems.csv")
+        validation = timer.run("validate", validate_stage, stage, inputs.config)
+        echo(validation.summary())
+        timer.run("report", report_stage, stage, inputs.config)
         summary = {
             "study": inputs.config.studyid,
             "raw_records": _raw_counts(inputs.raw),
             "datasets": {pkg: {name: len(f) for name, f in sorted(fr.items())} for pkg, fr in (("sdtm", sdtm), ("adam", adam))},
             "transliterated_values": int(sum(len(c) for c in changes)),
             "unmapped_raw_records": len(accounting.unmapped),
+            "validation": validation_counts(validation),
+            "exit_code": validation.exit_code,
         }
         summary["stages_seconds"] = {k: round(v, 3) for k, v in timer.times.items()}
         summary["total_seconds"] = round(time.perf_counter() - t0, 3)
@@ -192,6 +197,30 @@ def write_define_files(spec: Spec, config: StudyConfig, contents: dict, folder: 
     report = ProblemReport(validate_define(xml, name=str(path)))
     (folder / "define.html").write_text(render_define_html(xml), encoding="utf-8")
     return report
+
+
+def validate_stage(stage: Path, config: StudyConfig):
+    """Run the conformance validator on the staged package; reports go to build/."""
+    from cdisc_msc.validate import validate_package
+
+    result = validate_package(stage, config=config)
+    (stage / "build" / "validation.json").write_text(result.to_json(), encoding="utf-8")
+    (stage / "build" / "validation.html").write_text(result.to_html(), encoding="utf-8")
+    return result
+
+
+def validation_counts(result) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for issue in result.issues:
+        counts[issue.severity] = counts.get(issue.severity, 0) + 1
+    return counts
+
+
+def report_stage(stage: Path, config: StudyConfig) -> Path:
+    """The registry's outcome results, from the staged ADaM folder only."""
+    from cdisc_msc.report import write_report
+
+    return write_report(stage / "adam", stage / "report", config)
 
 
 def write_transliterations(changes: list, path: Path) -> None:
