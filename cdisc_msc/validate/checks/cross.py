@@ -1,0 +1,70 @@
+"""Cross-dataset checks: subjects in DM/ADSL, exposure within the reference exposure dates, ADSL one per subject."""
+from __future__ import annotations
+
+import pandas as pd
+
+from cdisc_msc.validate.checks.util import by_subject, findings, full_date
+from cdisc_msc.validate.engine import CheckContext, SkipCheck, register
+
+
+def _subjects(ctx: CheckContext, kind: str, name: str) -> pd.Series | None:
+    folder = ctx.package.folder(kind)
+    data = folder.datasets.get(name) if folder is not None else None
+    if data is None or data.frame is None or "USUBJID" not in data.frame.columns:
+        return None
+    return data.frame["USUBJID"].dropna()
+
+
+@register("subject_in_dm")
+def subject_in_dm(ctx: CheckContext) -> pd.DataFrame | None:
+    """SDTM datasets against DM; ADSL against SDTM DM (when present); other ADaM datasets against ADSL."""
+    frame, name = ctx.frame, ctx.ds.name
+    if "USUBJID" not in frame.columns:
+        return None
+    if ctx.folder.kind == "sdtm":
+        reference, where = (None, "") if name == "DM" else (_subjects(ctx, "sdtm", "DM"), "DM")
+    elif name == "ADSL":
+        reference, where = _subjects(ctx, "sdtm", "DM"), "SDTM DM"
+    else:
+        reference, where = _subjects(ctx, "adam", "ADSL"), "ADSL"
+    if name == "DM":
+        return None
+    if reference is None:
+        raise SkipCheck(f"no {where or 'reference'} dataset to check subjects against")
+    values = frame["USUBJID"].dropna()
+    bad = ~values.isin(set(reference))
+    return findings(values.index[bad], variable="USUBJID", value=values[bad].to_numpy(), detail=where)
+
+
+@register("exposure_in_reference")
+def exposure_in_reference(ctx: CheckContext) -> pd.DataFrame | None:
+    frame, p = ctx.frame, ctx.ds.prefix
+    dm = _subjects(ctx, "sdtm", "DM")
+    dm_data = ctx.folder.datasets.get("DM")
+    if dm is None or not {"RFXSTDTC", "RFXENDTC"} <= set(dm_data.frame.columns):
+        raise SkipCheck("no DM with RFXSTDTC/RFXENDTC")
+    ref = by_subject(frame, dm_data.frame, ["RFXSTDTC", "RFXENDTC"])
+    first, last = full_date(ref["RFXSTDTC"]), full_date(ref["RFXENDTC"])
+    out = []
+    for name in (f"{p}STDTC", f"{p}ENDTC"):
+        if name not in frame.columns:
+            continue
+        d = full_date(frame[name])
+        bad = (d < first) | (d > last)
+        rows = frame.index[bad.to_numpy()]
+        out.append(findings(rows, variable=name, value=frame.loc[rows, name].to_numpy(),
+                            detail="RFXSTDTC..RFXENDTC " + ref.loc[rows, "RFXSTDTC"].astype(str) + ".."
+                            + ref.loc[rows, "RFXENDTC"].astype(str)))
+    return pd.concat(out) if out else None
+
+
+@register("one_record_per_subject")
+def one_record_per_subject(ctx: CheckContext) -> pd.DataFrame | None:
+    frame = ctx.frame
+    if "USUBJID" not in frame.columns:
+        return None
+    counts = frame.groupby("USUBJID")["USUBJID"].transform("size")
+    dup = frame["USUBJID"].duplicated(keep="first") & frame["USUBJID"].notna()
+    rows = frame.index[dup]
+    return findings(rows, variable="USUBJID", value=frame.loc[rows, "USUBJID"].to_numpy(),
+                    detail=counts[dup].astype(str).to_numpy())

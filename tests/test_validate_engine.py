@@ -1,0 +1,106 @@
+"""Validator engine, helpers, reports, the CDISC pilot package and our own built package."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cdisc_msc.validate import load_rules, validate_package
+from cdisc_msc.validate.checks.dates import study_day_of
+from cdisc_msc.validate.checks.util import iso_problems, one_to_one
+from cdisc_msc.validate.engine import CHECKS
+from cdisc_msc.validate.igmeta import domain_variables, resolve_version
+from cdisc_msc.validate.model import Issue
+from cdisc_msc.validate.result import ValidationResult
+
+ROOT = Path(__file__).resolve().parents[1]
+PILOT = Path("/work/shared/reference/cdiscpilot01-sdtm")
+
+
+def test_rules_are_data_with_registered_checks():
+    import cdisc_msc.validate.checks  # noqa: F401
+
+    rules = load_rules()
+    assert len({r.id for r in rules}) == len(rules)
+    assert {r.check for r in rules} <= set(CHECKS)
+    assert all(r.rationale and r.message for r in rules)
+    wanted = {"TR001", "TR002", "TR003", "TR004", "TR005", "TR006", "TR007", "PK001", "PK002", "PK003", "PK004",
+              "PK005", "ST001", "ST002", "ST003", "ST004", "ST005", "ST006", "ST007", "CT001", "CT003", "DT001",
+              "DT002", "DT003", "DT004", "XD001", "XD002", "XD003", "AD001", "AD002", "AD003", "AD004", "AD005",
+              "AD006", "AD007", "DF001", "DF002"}
+    assert wanted <= {r.id for r in rules}
+
+
+def test_iso8601_reasons():
+    values = pd.Series(["2021-02-28", "2021-02-29", "2020-02-29", "2021-13-01", "2003---15", "2021-01-01T24:00",
+                        "2021-01-01T10:61", "21-01-01", "2021-01-01/2021-01-32", None, "2021-06-15T08:30:15.5"])
+    assert iso_problems(values).tolist() == [
+        "", "impossible date", "", "month out of range", "", "hour out of range", "minute out of range",
+        "not ISO 8601", "day out of range", "", "",
+    ]
+
+
+def test_study_day_has_no_day_zero():
+    ref = pd.Series([pd.Timestamp("2019-02-01")] * 4)
+    dates = pd.to_datetime(pd.Series(["2019-02-01", "2019-02-02", "2019-01-31", "2019-03-03"]))
+    assert study_day_of(dates, ref).tolist() == [1.0, 2.0, -1.0, 31.0]
+
+
+def test_one_to_one_flags_both_directions():
+    frame = pd.DataFrame({"C": ["A", "A", "B", "D"], "N": ["x", "y", "z", "z"]})
+    found = one_to_one(frame, "C", "N")
+    assert sorted(zip(found["variable"], found["row"].astype(int))) == [("C", 0), ("C", 1), ("N", 2), ("N", 3)]
+
+
+def test_ig_metadata_and_version_caveat():
+    dm = domain_variables("SDTMIG", "3.4", "DM").set_index("variable")["core"]
+    assert dm["SEX"] == "Req" and dm["RFSTDTC"] == "Exp"
+    ae = domain_variables("SDTMIG", "3.4", "AE")
+    assert "AETERM" in set(ae["variable"])
+    assert resolve_version("SDTMIG", "3.4") == ("3.4", None)
+    version, caveat = resolve_version("SDTMIG", "3.3")
+    assert version == "3.4" and "3.3" in caveat
+
+
+def test_reports_and_exit_code(tmp_path):
+    rules = load_rules()
+    issues = [Issue(rule="CT001", severity="error", dataset="DM", record=3, keys={"USUBJID": "S-1"},
+                    variable="SEX", value="<X>", message="DM: SEX value <X> is not in codelist CL.SEX")]
+    result = ValidationResult(path=tmp_path, issues=issues, rules=rules)
+    assert result.exit_code == 1
+    data = json.loads(result.to_json())
+    assert data["counts"]["error"] == 1 and data["issues"][0]["record"] == 3
+    page = result.to_html()
+    assert "&lt;X&gt;" in page and "CT001" in page and "USUBJID=S-1" in page
+    assert "CT001" in result.summary()
+    json_path, html_path = result.write(tmp_path)
+    assert json_path.exists() and html_path.exists()
+    warning_only = ValidationResult(path=tmp_path, rules=rules, issues=[
+        Issue(rule="ST003", severity="warning", dataset="AE", variable="AESER")])
+    assert warning_only.exit_code == 0
+
+
+@pytest.mark.skipif(not PILOT.is_dir(), reason="CDISC pilot package not available")
+def test_pilot_package_runs_and_reports_the_standard_name_defect():
+    started = time.perf_counter()
+    result = validate_package(PILOT)
+    seconds = time.perf_counter() - started
+    print(f"pilot validated in {seconds:.1f} s: {dict(result.counts)}")
+    schema = [i for i in result.issues if i.rule == "DF001"]
+    assert any("STDTMIG" in i.message for i in schema), [i.message for i in schema]
+    caveat = [i for i in result.issues if i.rule == "VC001"]
+    assert caveat and "SDTMIG 3.3" in caveat[0].message and "3.4" in caveat[0].message
+    assert result.exit_code == 1
+    assert "issues" in json.loads(result.to_json())
+
+
+OUT = ROOT / "out"
+
+
+@pytest.mark.skipif(not (OUT / "sdtm").is_dir(), reason="no built package in out/ (run cdisc-msc build)")
+def test_our_fixture_package_validates_clean():
+    result = validate_package(OUT)
+    assert [str(i) for i in result.blocking] == []
