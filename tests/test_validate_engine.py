@@ -104,3 +104,19 @@ OUT = ROOT / "out"
 def test_our_fixture_package_validates_clean():
     result = validate_package(OUT)
     assert [str(i) for i in result.blocking] == []
+
+
+def test_chg_may_stay_empty_on_the_baseline_record_only():
+    """AD002/AD003: an empty CHG/PCHG is fine on ABLFL='Y', an error after baseline."""
+    import pandas as pd
+
+    from cdisc_msc.validate.checks.adam import chg_consistent, pchg_consistent
+
+    class Ctx:
+        params = {"tolerance": 1e-6}
+        frame = pd.DataFrame({"AVAL": [10.0, 6.0, 8.0], "BASE": [10.0, 10.0, 10.0],
+                              "CHG": [None, -4.0, None], "PCHG": [None, -40.0, None],
+                              "ABLFL": ["Y", None, None]})
+
+    assert chg_consistent(Ctx)["row"].tolist() == [2]
+    assert pchg_consistent(Ctx)["row"].tolist() == [2]

@@ -38,11 +38,18 @@ def _mismatch(actual: pd.Series, expected: pd.Series, tolerance: float) -> pd.Se
     return differ | (actual.notna() != expected.notna())
 
 
+def _baseline_left_empty(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Baseline records (ABLFL = "Y") may leave CHG/PCHG empty: change is defined after baseline."""
+    if "ABLFL" not in frame.columns:
+        return pd.Series(False, index=frame.index)
+    return (frame["ABLFL"] == "Y").fillna(False) & frame[column].isna()
+
+
 @register("chg_consistent")
 def chg_consistent(ctx: CheckContext) -> pd.DataFrame | None:
     frame = _need(ctx, "AVAL", "BASE", "CHG")
     expected = frame["AVAL"] - frame["BASE"]
-    bad = _mismatch(frame["CHG"], expected, float(ctx.params["tolerance"]))
+    bad = _mismatch(frame["CHG"], expected, float(ctx.params["tolerance"])) & ~_baseline_left_empty(frame, "CHG")
     return findings(frame.index[bad], variable="CHG", value=text(frame.loc[bad, "CHG"]).to_numpy(),
                     detail=("AVAL - BASE = " + text(expected[bad]).replace("", "missing")).to_numpy())
 
@@ -52,7 +59,7 @@ def pchg_consistent(ctx: CheckContext) -> pd.DataFrame | None:
     frame = _need(ctx, "AVAL", "BASE", "PCHG")
     base = frame["BASE"].where(frame["BASE"] != 0)
     expected = 100 * (frame["AVAL"] - base) / base
-    bad = _mismatch(frame["PCHG"], expected, float(ctx.params["tolerance"]))
+    bad = _mismatch(frame["PCHG"], expected, float(ctx.params["tolerance"])) & ~_baseline_left_empty(frame, "PCHG")
     return findings(frame.index[bad], variable="PCHG", value=text(frame.loc[bad, "PCHG"]).to_numpy(),
                     detail=("100 * (AVAL - BASE) / BASE = " + text(expected[bad]).replace("", "missing")).to_numpy())
 
