@@ -156,6 +156,7 @@ class StudyConfig(_Model):
     age_min: int
     age_max: int
     end_of_study_day: int = Field(366, description="last scheduled study day (M12)")
+    acute_window_last_day: int = Field(10, ge=1, description="acute tolerance window: study days 1..this (SAP 4.1)")
 
     @field_validator("creation_datetime")
     @classmethod

@@ -12,7 +12,7 @@ Derivations (MethodDefs in ``specs/adam/methods/adae.yaml``; SAP 4.1, 4.8):
   AREL: the collected relationship; missing -> ``MISSING_REL`` (RELIMPFL = "Y").
 * TOXFL: treatment-emergent and AREL in ``RELATED_TERMS`` (a toxicity).
 * ACUTEFL, CUMM1FL .. CUMM12FL: treatment-emergent AEs starting on study day
-  1 .. ``ACUTE_LAST_DAY`` / 1 .. the configured target day of the Month 1, 3,
+  1 .. ``config.acute_window_last_day`` / 1 .. the configured target day of the Month 1, 3,
   6 and 12 analysis windows (cumulative toxicity at M1, M3, M6, M12).
 * AOCCFL/AOCCSFL/AOCCPFL: first treatment-emergent record per subject /
   subject and SOC / subject, SOC and PT (by ASTDT, then AESEQ).
@@ -33,8 +33,6 @@ MISSING_REL = "RELATED"
 """Analysis relationship of an AE whose relationship was not assessed (SAP 4.1: counts as related)."""
 MISSING_GRADE = "3"
 """Analysis toxicity grade of an AE without a collected grade (SAP 4.1)."""
-ACUTE_LAST_DAY = 10
-"""Last study day of the acute tolerance window D1..D10 (SAP 1, visit M0)."""
 CUMULATIVE_FLAGS: dict[str, int] = {"CUMM1FL": 1, "CUMM3FL": 3, "CUMM6FL": 6, "CUMM12FL": 12}
 """Flag -> AVISITN of the analysis window whose target day ends the cumulative period."""
 
@@ -193,14 +191,14 @@ def analysis_relationship(aerel: pd.Series) -> pd.DataFrame:
 
 
 def window_flags(trtemfl: pd.Series, astdy: pd.Series, config: StudyConfig) -> pd.DataFrame:
-    """ACUTEFL (study day 1..``ACUTE_LAST_DAY``) and the cumulative CUMMxFL
+    """ACUTEFL (study day 1..``config.acute_window_last_day``) and the cumulative CUMMxFL
     (study day 1 .. target day of the configured window) on treatment-emergent records.
 
     >>> window_flags(pd.Series(["Y", "Y", None]), pd.Series([10, 31, 5]), cfg)  # doctest: +SKIP
     """
     day = pd.to_numeric(astdy).astype("Float64")
     teae = (trtemfl == "Y").fillna(False)
-    cutoffs = {"ACUTEFL": ACUTE_LAST_DAY} | {f: config.window(n).target_day for f, n in CUMULATIVE_FLAGS.items()}
+    cutoffs = {"ACUTEFL": config.acute_window_last_day} | {f: config.window(n).target_day for f, n in CUMULATIVE_FLAGS.items()}
     return pd.DataFrame({f: _y(teae & (day >= 1) & (day <= last)) for f, last in cutoffs.items()}, index=astdy.index)
 
 
