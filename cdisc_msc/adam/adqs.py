@@ -1,0 +1,196 @@
+"""ADQS (BDS): SF-36 v2 and EQ-5D-5L items and scores (SAP 2, 3.4, 3.5, 4.6).
+
+Records, by parameter (:data:`PARAMETERS` is the single source of PARAMCD /
+PARAM / PARCAT1; the spec codelist ``CL.ADQS.PARAMCD`` repeats it):
+
+* items, one per SDTM QS record (SRCDOM/SRCVAR/SRCSEQ point at it): PARAMCD =
+  QSTESTCD (SF-36 ``SF36301``..``SF36311D``, EQ-5D-5L ``EQ5D0201``..``EQ5D0206``),
+  AVAL = QSSTRESN as answered (empty when QSSTAT = NOT DONE);
+* scores, one per parameter and administration (USUBJID, QSCAT, VISITNUM)
+  with at least one answered item, computed from the items of that
+  administration only: SF-36 0-100 scale scores ``SF36312``..``SF36319``,
+  norm-based scores ``SF36320``..``SF36327``, ``SF36328`` (PCS), ``SF36329``
+  (MCS) by :func:`cdisc_msc.scoring.sf36.score_sf36` with the configured norm
+  set; EQ-5D-5L level-sum score ``EQ5DLSS`` and French index ``EQ5DIXFR`` by
+  :func:`cdisc_msc.scoring.eq5d.score_eq5d`. A score the SAP leaves missing
+  (half-scale rule, missing dimension) keeps its record with AVAL empty.
+  ADT, VISIT and VISITNUM are those of the administration, SRCDOM/SRCVAR/
+  SRCSEQ are empty: the items are the records of the same subject, QSCAT
+  (PARCAT1) and VISITNUM.
+
+Every parameter then gets ADY, windows, ABLFL, ANL01FL (per PARAMCD) and
+BASE/CHG/PCHG (:mod:`cdisc_msc.adam.windows`, :mod:`cdisc_msc.adam.bds`).
+AVAL keeps full precision.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from cdisc_msc.adam.adrs import add_study_day
+from cdisc_msc.adam.adsl import dtc_to_sas_date
+from cdisc_msc.adam.bds import derive_vars_base_chg, merge_by_keys
+from cdisc_msc.adam.windows import derive_var_ablfl, derive_var_anl01fl, derive_vars_window
+from cdisc_msc.config import SF36Norms, StudyConfig
+from cdisc_msc.scoring import eq5d, require_columns, sf36
+from cdisc_msc.sdtm.instruments import EQ5D_CAT, SF36_CAT
+from cdisc_msc.spec.ct import load_ct
+
+SF36_TESTCD_CL, SF36_TEST_CL = "C101826", "C101827"
+EQ5D_TESTCD_CL, EQ5D_TEST_CL = "C101817", "C101818"
+EQ5D_ITEMS: tuple[str, ...] = (*eq5d.DIMENSIONS, eq5d.VAS_TESTCD)
+QS_COLUMNS = ["USUBJID", "QSSEQ", "QSTESTCD", "QSCAT", "QSSTRESN", "VISIT", "VISITNUM", "QSDTC"]
+ADMIN_KEYS = ["USUBJID", "PARCAT1", "VISITNUM"]
+"""One questionnaire administration: subject, instrument (QSCAT) and visit."""
+
+
+def ct_test_names(testcd_cl: str, test_cl: str) -> dict[str, str]:
+    """Test code -> test name from a CT pair of TESTCD / TEST codelists (same NCI term codes).
+
+    >>> ct_test_names("C101817", "C101818")["EQ5D0206"]
+    'EQ5D02-EQ VAS Score'
+    """
+    ct = load_ct()
+    name_by_code = {code: name for name, code in ct[test_cl].terms.items()}
+    return {testcd: name_by_code[code] for testcd, code in ct[testcd_cl].terms.items()}
+
+
+def _parameters() -> pd.DataFrame:
+    sf = ct_test_names(SF36_TESTCD_CL, SF36_TEST_CL)
+    eq = ct_test_names(EQ5D_TESTCD_CL, EQ5D_TEST_CL)
+    rows = [(t, sf[t], SF36_CAT) for t in (*sf36.ITEMS, *sf36.SCORE_TESTCDS)]
+    rows += [(t, eq[t], EQ5D_CAT) for t in EQ5D_ITEMS]
+    rows += [(eq5d.LSS_TESTCD, eq5d.LSS_TEST, EQ5D_CAT), (eq5d.INDEX_TESTCD, eq5d.INDEX_TEST, EQ5D_CAT)]
+    return pd.DataFrame(rows, columns=["PARAMCD", "PARAM", "PARCAT1"])
+
+
+PARAMETERS: pd.DataFrame = _parameters()
+"""PARAMCD, PARAM (CT test name or sponsor text), PARCAT1 (= QSCAT) of every ADQS parameter, in display order."""
+ITEM_PARAMCDS: frozenset[str] = frozenset((*sf36.ITEMS, *EQ5D_ITEMS))
+
+
+# ------------------------------------------------------------------ items ----
+def item_records(qs: pd.DataFrame) -> pd.DataFrame:
+    """One ADQS record per QS record of the SF-36 / EQ-5D-5L: PARAMCD = QSTESTCD, AVAL = QSSTRESN.
+
+    PARCAT1 = QSCAT, ADT = date of QSDTC (SAS date), SRCDOM/SRCVAR/SRCSEQ =
+    QS/QSSTRESN/QSSEQ, ``_SEQ`` = QSSEQ (ANL01FL tie-break). A QSCAT or test
+    code without an ADQS parameter is an error.
+
+    >>> qs = pd.DataFrame({"USUBJID": "S1", "QSSEQ": [1.0], "QSTESTCD": ["EQ5D0206"], "QSCAT": ["EQ-5D-5L"],
+    ...     "QSSTRESN": [80.0], "VISIT": "M3", "VISITNUM": 4.0, "QSDTC": "1960-01-11"})
+    >>> item_records(qs)[["PARAMCD", "AVAL", "ADT", "SRCVAR"]].values.tolist()
+    [['EQ5D0206', 80.0, 10.0, 'QSSTRESN']]
+    """
+    require_columns(qs, QS_COLUMNS, "ADQS item_records (QS)")
+    testcd = qs["QSTESTCD"].astype("str")
+    known = pd.Series(list(zip(testcd, qs["QSCAT"].astype("str"))), index=qs.index).isin(
+        set(zip(PARAMETERS["PARAMCD"], PARAMETERS["PARCAT1"]))) & testcd.isin(ITEM_PARAMCDS)
+    if not known.all():
+        bad = sorted({f"{c}/{t}" for c, t in zip(qs.loc[~known, "QSCAT"], qs.loc[~known, "QSTESTCD"])})
+        raise ValueError(f"ADQS: QS records (QSCAT/QSTESTCD) without an ADQS item parameter: {', '.join(bad)}")
+    out = pd.DataFrame(index=qs.index)
+    out["USUBJID"] = qs["USUBJID"]
+    out["PARAMCD"] = testcd
+    out["PARCAT1"] = qs["QSCAT"].astype("str")
+    out["AVAL"] = pd.to_numeric(qs["QSSTRESN"]).astype("float64")
+    out["VISIT"] = qs["VISIT"]
+    out["VISITNUM"] = pd.to_numeric(qs["VISITNUM"]).astype("float64")
+    out["ADT"] = dtc_to_sas_date(qs["QSDTC"])
+    out["SRCDOM"] = "QS"
+    out["SRCVAR"] = "QSSTRESN"
+    out["SRCSEQ"] = pd.to_numeric(qs["QSSEQ"]).astype("float64")
+    out["_SEQ"] = out["SRCSEQ"]
+    return out
+
+
+# ----------------------------------------------------------------- scores ----
+def administration_scores(items: pd.DataFrame, category: str, item_codes: tuple[str, ...],
+                          score) -> pd.DataFrame:
+    """Score every administration (USUBJID, VISITNUM) of one instrument from its own items.
+
+    ``score`` takes the wide items (one column per item test code, AVAL
+    values; an item absent from QS counts as not answered) and returns one
+    column per score PARAMCD. Only administrations with at least one answered
+    item are scored. Result: one record per administration and score, with
+    VISIT, ADT (latest item date) and ``_SEQ`` (highest item QSSEQ).
+
+    >>> it = pd.DataFrame({"USUBJID": "S1", "PARAMCD": list(eq5d.DIMENSIONS), "PARCAT1": "EQ-5D-5L",
+    ...     "AVAL": [2.0, 1.0, 1.0, 4.0, 3.0], "VISIT": "M3", "VISITNUM": 4.0, "ADT": 10.0, "_SEQ": [1.0, 2, 3, 4, 5]})
+    >>> r = administration_scores(it, "EQ-5D-5L", EQ5D_ITEMS, eq5d.score_eq5d)
+    >>> [(p, round(v, 5)) for p, v in r[["PARAMCD", "AVAL"]].values.tolist()]
+    [('EQ5DLSS', 11.0), ('EQ5DIXFR', 0.65184)]
+    """
+    require_columns(items, ["USUBJID", "PARAMCD", "PARCAT1", "AVAL", "VISIT", "VISITNUM", "ADT", "_SEQ"],
+                    f"ADQS scores ({category})")
+    keys = ["USUBJID", "VISITNUM"]
+    cols = ["USUBJID", "VISITNUM", "PARCAT1", "PARAMCD", "AVAL", "VISIT", "ADT", "_SEQ"]
+    mine = items[(items["PARCAT1"] == category).to_numpy(dtype=bool)]
+    if mine[keys].isna().any(axis=None):
+        raise ValueError(f"ADQS {category}: QS records without USUBJID or VISITNUM cannot be grouped into administrations")
+    answered = mine[mine["AVAL"].notna().to_numpy()]
+    if answered.empty:
+        return pd.DataFrame(columns=cols)
+    if mine.duplicated([*keys, "PARAMCD"]).any():
+        raise ValueError(f"ADQS {category}: an item recorded twice in one administration (USUBJID, VISITNUM)")
+    admin = answered.groupby(keys, sort=True).size().index
+    wide = mine.pivot(index=keys, columns="PARAMCD", values="AVAL").reindex(index=admin, columns=list(item_codes))
+    scores = score(wide.astype("float64"))
+    meta = mine.groupby(keys, sort=True).agg(VISIT=("VISIT", "first"), ADT=("ADT", "max"), _SEQ=("_SEQ", "max"))
+    long = scores.reset_index().melt(id_vars=keys, var_name="PARAMCD", value_name="AVAL").join(meta, on=keys)
+    long["PARCAT1"] = category
+    return long[cols]
+
+
+def score_records(items: pd.DataFrame, norms: SF36Norms) -> pd.DataFrame:
+    """SF-36 scale scores, NBS, PCS, MCS (configured ``norms``) and EQ-5D-5L LSS and French index."""
+    return pd.concat([
+        administration_scores(items, SF36_CAT, sf36.ITEMS, lambda w: sf36.score_sf36(w, norms)),
+        administration_scores(items, EQ5D_CAT, EQ5D_ITEMS, eq5d.score_eq5d),
+    ], ignore_index=True)
+
+
+# ------------------------------------------------------------ BDS timing ----
+def derive_bds(df: pd.DataFrame, config: StudyConfig) -> pd.DataFrame:
+    """Windows, ABLFL, ANL01FL (per PARAMCD), BASE/CHG/PCHG of ADQS records.
+
+    Needs USUBJID, PARAMCD, AVAL, ADY and ``_SEQ`` (QSSEQ order for ties).
+    """
+    require_columns(df, ["USUBJID", "PARAMCD", "AVAL", "ADY", "_SEQ"], "ADQS derive_bds")
+    by = ["USUBJID", "PARAMCD"]
+    out = derive_vars_window(df, config.analysis_windows)
+    out = derive_var_ablfl(out, by, ["ADY", "_SEQ"], baseline_day=config.baseline_day)
+    out = derive_var_anl01fl(out, by, seq_col="_SEQ")
+    return derive_vars_base_chg(out, by)
+
+
+# ---------------------------------------------------------------- checks ----
+NORM_METHODS = ("MT.ADQS.SF36NBS", "MT.ADQS.SF36PCS", "MT.ADQS.SF36MCS")
+
+
+def check_methods(spec, config: StudyConfig) -> None:
+    """Fail when the NBS/PCS/MCS MethodDefs no longer name the configured norm set."""
+    name = " ".join(config.sf36_norms.name.split())
+    stale = [oid for oid in NORM_METHODS if name not in " ".join(spec.method(oid).description.split())]
+    if stale:
+        raise ValueError(f"ADQS: MethodDefs {', '.join(stale)} do not name the configured SF-36 norm set "
+                         f"({name!r}): update specs/adam/methods/adqs.yaml")
+
+
+# ----------------------------------------------------------------- build ----
+ADSL_VARS = ["STUDYID", "TRT01P", "TRT01PN", "TRT01A", "TRT01AN", "TRTSDT", "SAFFL"]
+
+
+def derive_adqs(qs: pd.DataFrame, adsl: pd.DataFrame, config: StudyConfig) -> pd.DataFrame:
+    """ADQS from SDTM QS and ADSL (all columns of the spec, plus none other)."""
+    items = item_records(qs)
+    records = pd.concat([items, score_records(items, config.sf36_norms)], ignore_index=True)
+    records = derive_bds(add_study_day(records, adsl), config)
+    records = merge_by_keys(records, adsl, ["USUBJID"], ADSL_VARS, "ADQS (ADSL)")
+    records = merge_by_keys(records, PARAMETERS.drop(columns="PARCAT1"), ["PARAMCD"], ["PARAM"], "ADQS (parameters)")
+    return records.drop(columns=[c for c in records.columns if c.startswith("_")])
+
+
+def build(ctx) -> dict[str, pd.DataFrame]:
+    """ADQS (see module doc)."""
+    check_methods(ctx.spec, ctx.config)
+    return {"ADQS": derive_adqs(ctx.sdtm["QS"], ctx.datasets["ADSL"], ctx.config)}
