@@ -58,12 +58,19 @@ def expected_present(ctx: CheckContext) -> pd.DataFrame:
 
 @register("required_not_null")
 def required_not_null(ctx: CheckContext) -> pd.DataFrame | None:
-    """Null values of IG Req variables and of variables the define marks Mandatory=Yes."""
+    """Null values of SDTMIG Req variables and of variables the define marks Mandatory=Yes.
+
+    ADaMIG's "Req" means the variable must be included, not that every record
+    has a value (ADSL TRT01P of a screen failure), so for ADaM only the
+    define's Mandatory attribute asks for values.
+    """
     frame = ctx.frame
-    try:
-        names = {c for v in ig_rows(ctx, "Req")["variable"] for c in frame.columns if pattern(v).match(c)}
-    except SkipCheck:
-        names = set()
+    names: set[str] = set()
+    if ctx.folder.kind != "adam":
+        try:
+            names = {c for v in ig_rows(ctx, "Req")["variable"] for c in frame.columns if pattern(v).match(c)}
+        except SkipCheck:
+            pass
     meta = ctx.dataset_meta()
     if meta is not None:
         names |= {v.name for v in meta.variables if v.mandatory and v.name in frame.columns}
