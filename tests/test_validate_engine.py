@@ -97,12 +97,8 @@ def test_pilot_package_runs_and_reports_the_standard_name_defect():
     assert "issues" in json.loads(result.to_json())
 
 
-OUT = ROOT / "out"
-
-
-@pytest.mark.skipif(not (OUT / "sdtm").is_dir(), reason="no built package in out/ (run cdisc-msc build)")
-def test_our_fixture_package_validates_clean():
-    result = validate_package(OUT)
+def test_our_fixture_package_validates_clean(built_package):
+    result = validate_package(built_package)
     assert [str(i) for i in result.blocking] == []
 
 
