@@ -163,3 +163,18 @@ def test_committed_defines_are_current(built_package, pkg, name):
     committed = ROOT / "define" / pkg / name
     assert committed.read_bytes() == (built_package / pkg / name).read_bytes(), (
         f"define/{pkg}/{name} is stale: run 'cdisc-msc build' then 'cdisc-msc define --copy-to define'")
+
+
+@pytest.mark.parametrize("pkg", ["sdtm", "adam"])
+def test_committed_define_valid_against_the_official_schema(pkg):
+    """Validated with lxml against the XSD of the Define-XML 2.1 release in the
+    reference folder (independent of the schema copy the tool ships)."""
+    from lxml import etree
+
+    xsd = ROOT.parent / "shared" / "reference" / "define-xml-2.1" / "schema" / "cdisc-define-2.1" / "define2-1-0.xsd"
+    if not xsd.is_file():
+        pytest.skip(f"reference schema not found at {xsd}")
+    schema = etree.XMLSchema(etree.parse(str(xsd)))
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    doc = etree.parse(str(ROOT / "define" / pkg / "define.xml"), parser)
+    assert schema.validate(doc), [str(e) for e in schema.error_log][:5]
