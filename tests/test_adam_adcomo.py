@@ -2,19 +2,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from adam_fake import bds_adsl, config, day, sas, spec  # noqa: F401 (config, spec: pytest fixtures)
 from cdisc_msc.adam.adcomo import check_codelists, derive_adcomo
-from cdisc_msc.config import load_config
 from cdisc_msc.spec.apply import conform
-from cdisc_msc.spec.loader import load_spec
 
-ROOT = Path(__file__).resolve().parents[1]
-INFUSION = dt.date(2024, 3, 15)
+# infusion (study day 1): adam_fake.INFUSION = 2024-03-15
 U = "MSC-SLE-001-001"
 CHECK = "COMORBIDITY CHECKLIST"
 TERMS = ["HYPERTENSION", "DIABETES MELLITUS", "DYSLIPIDAEMIA", "OSTEOPOROSIS", "AVASCULAR NECROSIS",
@@ -22,27 +19,8 @@ TERMS = ["HYPERTENSION", "DIABETES MELLITUS", "DYSLIPIDAEMIA", "OSTEOPOROSIS", "
 """The study configuration's checklist, typed in by hand (SAP 4.5): COMO01..COMO10 in this order."""
 
 
-def sas(d: dt.date) -> float:
-    return float((d - dt.date(1960, 1, 1)).days)
-
-
-def day(n: int) -> str:
-    return (INFUSION + dt.timedelta(days=n - 1 if n > 0 else n)).isoformat()
-
-
-@pytest.fixture(scope="module")
-def config():
-    return load_config(ROOT / "specs" / "study.yaml")
-
-
-@pytest.fixture(scope="module")
-def spec():
-    return load_spec(ROOT / "specs" / "adam")
-
-
 def adsl_frame() -> pd.DataFrame:
-    return pd.DataFrame({"USUBJID": [U], "STUDYID": "MSC-SLE", "TRT01P": "MSC 1 x10^6 cells/kg", "TRT01PN": 1.0,
-                         "TRT01A": "MSC 1 x10^6 cells/kg", "TRT01AN": 1.0, "TRTSDT": sas(INFUSION), "SAFFL": "Y"})
+    return bds_adsl([U], trtn=1.0)
 
 
 def answers(**given: str | None) -> dict[str, str | None]:

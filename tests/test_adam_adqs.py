@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from adam_fake import ROOT, bds_adsl, config, day, sas, spec  # noqa: F401 (config, spec: pytest fixtures)
 from cdisc_msc.adam.adqs import check_methods, derive_adqs
 from cdisc_msc.config import load_config
 from cdisc_msc.spec.apply import conform
 from cdisc_msc.spec.loader import load_spec
 
-ROOT = Path(__file__).resolve().parents[1]
-INFUSION = dt.date(2024, 3, 15)
+# infusion (study day 1): adam_fake.INFUSION = 2024-03-15
 U1, U2 = "MSC-SLE-001-001", "MSC-SLE-001-002"
 SF36, EQ5D = "SF36 V2.0 STANDARD", "EQ-5D-5L"
 
@@ -52,31 +52,8 @@ PCS = 50 + 10 * sum(Z[s] * SAP[s][2] for s in SAP)
 MCS = 50 + 10 * sum(Z[s] * SAP[s][3] for s in SAP)
 
 
-def sas(d: dt.date) -> float:
-    """SAS date number, by hand: days since 1960-01-01."""
-    return float((d - dt.date(1960, 1, 1)).days)
-
-
-def day(n: int) -> str:
-    """ISO date of study day n (day 1 = infusion day, no day 0)."""
-    return (INFUSION + dt.timedelta(days=n - 1 if n > 0 else n)).isoformat()
-
-
-@pytest.fixture(scope="module")
-def config():
-    return load_config(ROOT / "specs" / "study.yaml")
-
-
-@pytest.fixture(scope="module")
-def spec():
-    return load_spec(ROOT / "specs" / "adam")
-
-
 def adsl_frame() -> pd.DataFrame:
-    return pd.DataFrame({
-        "USUBJID": [U1, U2], "STUDYID": "MSC-SLE", "TRT01P": "MSC 2 x10^6 cells/kg", "TRT01PN": 2.0,
-        "TRT01A": "MSC 2 x10^6 cells/kg", "TRT01AN": 2.0, "TRTSDT": sas(INFUSION), "SAFFL": "Y",
-    })
+    return bds_adsl([U1, U2], trtn=2.0)
 
 
 class QS:

@@ -6,50 +6,27 @@ day 91 = 2024-06-13, day 181 = 2024-09-11, day 271 = 2024-12-10, day 312 = 2025-
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from adam_fake import bds_adsl, config, sas, spec  # noqa: F401 (config, spec: pytest fixtures)
 from cdisc_msc.adam.adster import check_methods, derive_adster
-from cdisc_msc.config import load_config
 from cdisc_msc.spec.apply import conform
-from cdisc_msc.spec.loader import load_spec
 
-ROOT = Path(__file__).resolve().parents[1]
-INFUSION = dt.date(2024, 3, 15)
 TAPER, ZERO, SHORT, SCREENFAIL = (f"MSC-SLE-001-00{i}" for i in range(1, 5))
 GC = "SYSTEMIC GLUCOCORTICOID"
-
-
-def sas(d: dt.date) -> float:
-    """SAS date number, by hand: days since 1960-01-01."""
-    return float((d - dt.date(1960, 1, 1)).days)
 
 
 def d(text: str) -> float:
     return sas(dt.date.fromisoformat(text))
 
 
-@pytest.fixture(scope="module")
-def config():
-    return load_config(ROOT / "specs" / "study.yaml")
-
-
-@pytest.fixture(scope="module")
-def spec():
-    return load_spec(ROOT / "specs" / "adam")
-
-
 def adsl_frame() -> pd.DataFrame:
-    return pd.DataFrame({
-        "USUBJID": [TAPER, ZERO, SHORT, SCREENFAIL], "STUDYID": "MSC-SLE",
-        "TRT01P": ["MSC 2 x10^6 cells/kg"] * 3 + [None], "TRT01PN": [2.0] * 3 + [None],
-        "TRT01A": ["MSC 2 x10^6 cells/kg"] * 3 + [None], "TRT01AN": [2.0] * 3 + [None],
-        "TRTSDT": [sas(INFUSION)] * 3 + [None], "SAFFL": ["Y", "Y", "Y", "N"],
-        "EOSDT": [d("2025-01-20"), None, None, d("2024-03-01")],
-    })
+    """Cohort 2 infused on 2024-03-15 (adam_fake.INFUSION), the screen failure without cohort or TRTSDT."""
+    return bds_adsl([TAPER, ZERO, SHORT, SCREENFAIL], trtn=[2.0, 2.0, 2.0, None], saffl=["Y", "Y", "Y", "N"],
+                    EOSDT=[d("2025-01-20"), None, None, d("2024-03-01")])
 
 
 def cm_frame() -> pd.DataFrame:

@@ -25,9 +25,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from cdisc_msc.adam.adrs import add_basec, add_study_day
 from cdisc_msc.adam.adsl import dtc_to_sas_date
-from cdisc_msc.adam.bds import derive_vars_base_chg, merge_by_keys, yn_to_num
+from cdisc_msc.adam.bds import add_basec, add_study_day, derive_vars_base_chg, merge_by_keys, yn_to_num
 from cdisc_msc.adam.windows import derive_var_ablfl, derive_var_anl01fl, derive_vars_window
 from cdisc_msc.config import StudyConfig
 from cdisc_msc.scoring import require_columns

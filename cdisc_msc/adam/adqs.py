@@ -26,9 +26,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cdisc_msc.adam.adrs import add_study_day
 from cdisc_msc.adam.adsl import dtc_to_sas_date
-from cdisc_msc.adam.bds import derive_vars_base_chg, merge_by_keys
+from cdisc_msc.adam.bds import add_study_day, derive_vars_base_chg, merge_by_keys
 from cdisc_msc.adam.windows import derive_var_ablfl, derive_var_anl01fl, derive_vars_window
 from cdisc_msc.config import SF36Norms, StudyConfig
 from cdisc_msc.scoring import eq5d, require_columns, sf36

@@ -28,11 +28,11 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from cdisc_msc.adam.adsl import dtc_to_sas_date, from_sas_date
-from cdisc_msc.adam.bds import derive_crit_flag, derive_vars_base_chg, merge_by_keys, yn_to_num
-from cdisc_msc.adam.windows import (
-    derive_study_day, derive_var_ablfl, derive_var_anl01fl, derive_vars_window, window_grid,
+from cdisc_msc.adam.adsl import dtc_to_sas_date
+from cdisc_msc.adam.bds import (
+    add_basec, add_study_day, derive_crit_flag, derive_vars_base_chg, merge_by_keys, yn_to_num,
 )
+from cdisc_msc.adam.windows import derive_var_ablfl, derive_var_anl01fl, derive_vars_window, window_grid
 from cdisc_msc.config import AnalysisWindow, ClinicalResponseRule, StudyConfig
 from cdisc_msc.scoring import require_columns
 from cdisc_msc.scoring import bilag, sledai
@@ -159,20 +159,6 @@ def total_records(items: pd.DataFrame) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------ BDS timing ----
-def add_study_day(df: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
-    """ADY from ADT and ADSL.TRTSDT (SAS dates); day 1 = infusion, no day 0.
-
-    >>> add_study_day(pd.DataFrame({"USUBJID": ["S1", "S1"], "ADT": [99.0, 100.0]}),
-    ...               pd.DataFrame({"USUBJID": ["S1"], "TRTSDT": [100.0]})).ADY.tolist()
-    [-1.0, 1.0]
-    """
-    require_columns(df, ["USUBJID", "ADT"], "ADRS add_study_day")
-    trt = merge_by_keys(df[["USUBJID"]], adsl, ["USUBJID"], ["TRTSDT"], "ADRS add_study_day")
-    days = derive_study_day(pd.DataFrame({"D": from_sas_date(df["ADT"]), "R": from_sas_date(trt["TRTSDT"])},
-                                         index=df.index), "D", "R")["ADY"]
-    return df.assign(ADY=days.astype("Float64").astype("float64"))
-
-
 def derive_bds(df: pd.DataFrame, config: StudyConfig) -> pd.DataFrame:
     """Windows, ABLFL, ANL01FL (per PARAMCD), BASE/BASEC/CHG/PCHG of item and total records.
 
@@ -186,18 +172,6 @@ def derive_bds(df: pd.DataFrame, config: StudyConfig) -> pd.DataFrame:
     out = derive_var_anl01fl(out, by, seq_col="_SEQ", value_cols=values)
     out = derive_vars_base_chg(out, by)
     return add_basec(out, by)
-
-
-def add_basec(df: pd.DataFrame, by: Sequence[str] = ("USUBJID", "PARAMCD")) -> pd.DataFrame:
-    """BASEC = AVALC of the ABLFL record of each ``by`` group.
-
-    >>> d = pd.DataFrame({"USUBJID": "S1", "PARAMCD": "P", "AVALC": ["B", "C"], "ABLFL": ["Y", None]})
-    >>> add_basec(d).BASEC.tolist()
-    ['B', 'B']
-    """
-    require_columns(df, [*by, "AVALC", "ABLFL"], "ADRS add_basec")
-    base = df.loc[(df["ABLFL"] == "Y").fillna(False).to_numpy(dtype=bool), [*by, "AVALC"]]
-    return merge_by_keys(df, base.rename(columns={"AVALC": "BASEC"}), list(by), ["BASEC"], "ADRS add_basec")
 
 
 # ------------------------------------------------------------- responses ----

@@ -32,9 +32,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from cdisc_msc.adam.adrs import add_study_day
 from cdisc_msc.adam.adsl import from_sas_date, to_sas_date
-from cdisc_msc.adam.bds import derive_vars_base_chg, merge_by_keys, yn_to_num
+from cdisc_msc.adam.bds import add_study_day, derive_vars_base_chg, merge_by_keys, yn_to_num
 from cdisc_msc.adam.windows import (
     BASELINE_AVISITN, derive_study_day, derive_var_anl01fl, derive_vars_window, to_date,
 )

@@ -1,6 +1,6 @@
 """BDS building blocks shared by ADQS, ADRS and the other BDS datasets:
-baseline value and change (BASE, CHG, PCHG), subject-level variables from
-ADSL, and criterion flags. Windows, ABLFL and ANL01FL live in ``windows.py``.
+study day (ADY), baseline value and change (BASE, BASEC, CHG, PCHG),
+subject-level variables from ADSL, and criterion flags. Windows, ABLFL and ANL01FL live in ``windows.py``.
 
 Each function checks its required columns first and returns a new frame.
 """
@@ -11,6 +11,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from cdisc_msc.adam.adsl import from_sas_date
+from cdisc_msc.adam.windows import derive_study_day
 from cdisc_msc.scoring import require_columns
 
 
@@ -86,3 +88,29 @@ def derive_crit_flag(df: pd.DataFrame, n: int, text: str, condition: pd.Series,
 def yn_to_num(flag: pd.Series) -> pd.Series:
     """Y -> 1, N -> 0, else missing (AVAL of a responder parameter)."""
     return flag.map({"Y": 1.0, "N": 0.0}).astype("float64")
+
+
+def add_study_day(df: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
+    """ADY from ADT and ADSL.TRTSDT (SAS dates); day 1 = infusion, no day 0.
+
+    >>> add_study_day(pd.DataFrame({"USUBJID": ["S1", "S1"], "ADT": [99.0, 100.0]}),
+    ...               pd.DataFrame({"USUBJID": ["S1"], "TRTSDT": [100.0]})).ADY.tolist()
+    [-1.0, 1.0]
+    """
+    require_columns(df, ["USUBJID", "ADT"], "add_study_day")
+    trt = merge_by_keys(df[["USUBJID"]], adsl, ["USUBJID"], ["TRTSDT"], "add_study_day")
+    days = derive_study_day(pd.DataFrame({"D": from_sas_date(df["ADT"]), "R": from_sas_date(trt["TRTSDT"])},
+                                         index=df.index), "D", "R")["ADY"]
+    return df.assign(ADY=days.astype("Float64").astype("float64"))
+
+
+def add_basec(df: pd.DataFrame, by: Sequence[str] = ("USUBJID", "PARAMCD")) -> pd.DataFrame:
+    """BASEC = AVALC of the ABLFL record of each ``by`` group.
+
+    >>> d = pd.DataFrame({"USUBJID": "S1", "PARAMCD": "P", "AVALC": ["B", "C"], "ABLFL": ["Y", None]})
+    >>> add_basec(d).BASEC.tolist()
+    ['B', 'B']
+    """
+    require_columns(df, [*by, "AVALC", "ABLFL"], "add_basec")
+    base = df.loc[(df["ABLFL"] == "Y").fillna(False).to_numpy(dtype=bool), [*by, "AVALC"]]
+    return merge_by_keys(df, base.rename(columns={"AVALC": "BASEC"}), list(by), ["BASEC"], "add_basec")
