@@ -83,7 +83,7 @@ def test_no_dy_zero_keys_unique_epoch_present(ctx):
         for col in [c for c in df.columns if c.endswith("DY") and c != "VISITDY"]:
             assert not (df[col] == 0).any(), f"{name}.{col}"
         assert not df.duplicated(ctx.spec.dataset(name).keys).any(), name
-    for name, dtc in {"EX": "EXSTDTC", "SV": "SVSTDTC", "DS": "DSSTDTC", "IE": "IEDTC"}.items():
+    for name, dtc in {"EX": "EXSTDTC", "DS": "DSSTDTC", "IE": "IEDTC"}.items():
         df = ctx.datasets[name]
         assert df.loc[df[dtc].notna(), "EPOCH"].notna().all(), name
 

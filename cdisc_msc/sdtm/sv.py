@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cdisc_msc.config import StudyConfig
-from cdisc_msc.sdtm.common import add_subject_ids, derive_epoch, iso_date, require, sdtm_visit, study_day
+from cdisc_msc.sdtm.common import add_subject_ids, iso_date, require, sdtm_visit, study_day
 
 # raw visit-based forms and the assessment each records (for SVUPDES)
 ASSESSMENT_FORMS: dict[str, str] = {
@@ -44,9 +44,11 @@ def unscheduled_assessments(forms: dict[str, pd.DataFrame]) -> pd.DataFrame:
                          "SVUPDES": ("UNSCHEDULED VISIT: " + out["_A"]).astype("string")})
 
 
-def derive_sv(sv_raw: pd.DataFrame, dm: pd.DataFrame, se: pd.DataFrame, config: StudyConfig,
-              updes: pd.DataFrame) -> pd.DataFrame:
-    """SV records from sv.csv; ``updes`` is ``unscheduled_assessments`` output."""
+def derive_sv(sv_raw: pd.DataFrame, dm: pd.DataFrame, config: StudyConfig, updes: pd.DataFrame) -> pd.DataFrame:
+    """SV records from sv.csv; ``updes`` is ``unscheduled_assessments`` output.
+
+    No EPOCH: SV is a special-purpose domain and SDTMIG 3.4 SV has no EPOCH variable.
+    """
     require(sv_raw, ["SUBJID", "VISIT", "VISITNUM", "VISDONE", "VISDT", "REASND"], "derive_sv")
     raw = sv_raw.reset_index(drop=True)
     unsched = (raw["VISIT"].astype("string").str.upper() == "UNSCHEDULED").fillna(False)
@@ -70,7 +72,6 @@ def derive_sv(sv_raw: pd.DataFrame, dm: pd.DataFrame, se: pd.DataFrame, config: 
     ref = sv["USUBJID"].map(dm.set_index("USUBJID")["RFSTDTC"])
     sv["SVSTDY"] = study_day(sv["SVSTDTC"], ref)
     sv["SVENDY"] = study_day(sv["SVENDTC"], ref)
-    sv["EPOCH"] = derive_epoch(sv, "SVSTDTC", se)
     return sv.sort_values(["USUBJID", "VISITNUM"], kind="mergesort").drop(columns="SUBJID").reset_index(drop=True)
 
 
@@ -83,6 +84,6 @@ def build(ctx) -> dict[str, pd.DataFrame]:
             forms[name] = ctx.form(name)
         except (KeyError, FileNotFoundError):
             continue
-    sv = derive_sv(raw, ctx.datasets["DM"], ctx.datasets["SE"], ctx.config, unscheduled_assessments(forms))
+    sv = derive_sv(raw, ctx.datasets["DM"], ctx.config, unscheduled_assessments(forms))
     ctx.accounting.flow("sv", "SV", len(raw), len(sv))
     return {"SV": sv}

@@ -40,6 +40,9 @@ DESIGN: dict[str, tuple[str, str]] = {
 TRIAL_TYPES = ("SAFETY", "EFFICACY")
 NO_FLAGS = ("RANDOM", "ADAPT", "HLTSUBJI", "EXTTIND", "PDPSTIND", "PDSTIND", "PIPIND", "RDIND")
 YES_FLAGS = ("ADDON",)
+# Parameters FDA expects in TS that do not apply to a single-group, non-randomised trial
+# without exploratory outcomes: TSVALNF = NA (ISO 21090 "not applicable").
+NOT_APPLICABLE = ("COMPTRT", "RANDQT", "OUTMSEXP")
 DIAGNOSIS = ("SYSTEMIC LUPUS ERYTHEMATOSUS", "55464009")  # SNOMED CT concept
 THERAPEUTIC_AREA = "RHEUMATOLOGY"
 CURRENT_THERAPY = "STANDARD SLE THERAPY (GLUCOCORTICOIDS AND IMMUNOSUPPRESSANTS) CONTINUED"
@@ -189,6 +192,7 @@ def derive_ts(config: StudyConfig, dm: pd.DataFrame, ds: pd.DataFrame) -> pd.Dat
     rows.append(_row("TRT", TREATMENT_NAME))
     rows.append(_row("PCLAS", PHARM_CLASS))
     rows.append(_row("STOPRULE", nf="NI"))
+    rows += [_row(p, nf="NA") for p in NOT_APPLICABLE]
     rows.append(_row("DOSU", DOSE_UNIT))
     rows += [_row("DOSE", f"{a.dose:g}", grp=a.armcd) for a in config.arms]
     for parmcd, texts in {**OBJECTIVES, **OUTCOMES}.items():
