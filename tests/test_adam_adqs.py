@@ -171,7 +171,7 @@ def test_spec_and_unique_keys(adqs, spec):
 def test_methods_must_name_the_configured_norm_set(config, spec):
     check_methods(spec, config)
     other = config.model_copy(update={"sf36_norms": config.sf36_norms.model_copy(update={"name": "US 2009 norms"})})
-    with pytest.raises(ValueError, match="norm set"):
+    with pytest.raises(ValueError, match="do not state the configured rule .MT.ADQS.SF36NBS: US 2009 norms"):
         check_methods(spec, other)
 
 

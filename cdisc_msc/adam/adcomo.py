@@ -26,7 +26,9 @@ import numpy as np
 import pandas as pd
 
 from cdisc_msc.adam.adsl import dtc_to_sas_date
-from cdisc_msc.adam.bds import add_basec, add_study_day, derive_vars_base_chg, merge_by_keys, yn_to_num
+from cdisc_msc.adam.bds import (
+    ADSL_BDS_VARS, add_basec, add_study_day, derive_vars_base_chg, merge_by_keys, yn_to_num,
+)
 from cdisc_msc.adam.windows import derive_var_ablfl, derive_var_anl01fl, derive_vars_window
 from cdisc_msc.config import StudyConfig
 from cdisc_msc.scoring import require_columns
@@ -145,7 +147,6 @@ def check_codelists(spec, config: StudyConfig) -> None:
 
 
 # ----------------------------------------------------------------- build ----
-ADSL_VARS = ["STUDYID", "TRT01P", "TRT01PN", "TRT01A", "TRT01AN", "TRTSDT", "SAFFL"]
 
 
 def derive_adcomo(mh: pd.DataFrame, ce: pd.DataFrame, adsl: pd.DataFrame, config: StudyConfig) -> pd.DataFrame:
@@ -154,7 +155,7 @@ def derive_adcomo(mh: pd.DataFrame, ce: pd.DataFrame, adsl: pd.DataFrame, config
     items = pd.concat([checklist_records(mh, "MH", terms), checklist_records(ce, "CE", terms)], ignore_index=True)
     anyc = any_records(items, len(terms)).assign(SRCDOM=None, SRCVAR=None, SRCSEQ=np.nan)
     out = derive_bds(add_study_day(pd.concat([items, anyc], ignore_index=True), adsl), config)
-    out = merge_by_keys(out, adsl, ["USUBJID"], ADSL_VARS, "ADCOMO (ADSL)")
+    out = merge_by_keys(out, adsl, ["USUBJID"], ADSL_BDS_VARS, "ADCOMO (ADSL)")
     out = merge_by_keys(out, parameters(terms), ["PARAMCD"], ["PARAM"], "ADCOMO (parameters)")
     return out.drop(columns=[c for c in out.columns if c.startswith("_")])
 

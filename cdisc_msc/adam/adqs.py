@@ -27,7 +27,9 @@ from __future__ import annotations
 import pandas as pd
 
 from cdisc_msc.adam.adsl import dtc_to_sas_date
-from cdisc_msc.adam.bds import add_study_day, derive_vars_base_chg, merge_by_keys
+from cdisc_msc.adam.bds import (
+    ADSL_BDS_VARS, add_study_day, derive_vars_base_chg, merge_by_keys, require_method_text,
+)
 from cdisc_msc.adam.windows import derive_var_ablfl, derive_var_anl01fl, derive_vars_window
 from cdisc_msc.config import SF36Norms, StudyConfig
 from cdisc_msc.scoring import eq5d, require_columns, sf36
@@ -168,15 +170,11 @@ NORM_METHODS = ("MT.ADQS.SF36NBS", "MT.ADQS.SF36PCS", "MT.ADQS.SF36MCS")
 
 def check_methods(spec, config: StudyConfig) -> None:
     """Fail when the NBS/PCS/MCS MethodDefs no longer name the configured norm set."""
-    name = " ".join(config.sf36_norms.name.split())
-    stale = [oid for oid in NORM_METHODS if name not in " ".join(spec.method(oid).description.split())]
-    if stale:
-        raise ValueError(f"ADQS: MethodDefs {', '.join(stale)} do not name the configured SF-36 norm set "
-                         f"({name!r}): update specs/adam/methods/adqs.yaml")
+    require_method_text(spec, {oid: [config.sf36_norms.name] for oid in NORM_METHODS},
+                        "ADQS (specs/adam/methods/adqs.yaml)")
 
 
 # ----------------------------------------------------------------- build ----
-ADSL_VARS = ["STUDYID", "TRT01P", "TRT01PN", "TRT01A", "TRT01AN", "TRTSDT", "SAFFL"]
 
 
 def derive_adqs(qs: pd.DataFrame, adsl: pd.DataFrame, config: StudyConfig) -> pd.DataFrame:
@@ -184,7 +182,7 @@ def derive_adqs(qs: pd.DataFrame, adsl: pd.DataFrame, config: StudyConfig) -> pd
     items = item_records(qs)
     records = pd.concat([items, score_records(items, config.sf36_norms)], ignore_index=True)
     records = derive_bds(add_study_day(records, adsl), config)
-    records = merge_by_keys(records, adsl, ["USUBJID"], ADSL_VARS, "ADQS (ADSL)")
+    records = merge_by_keys(records, adsl, ["USUBJID"], ADSL_BDS_VARS, "ADQS (ADSL)")
     records = merge_by_keys(records, PARAMETERS.drop(columns="PARCAT1"), ["PARAMCD"], ["PARAM"], "ADQS (parameters)")
     return records.drop(columns=[c for c in records.columns if c.startswith("_")])
 

@@ -30,6 +30,8 @@ import pandas as pd
 
 from cdisc_msc.adam.adsl import dtc_to_sas_date
 from cdisc_msc.adam.bds import (
+    ADSL_BDS_VARS,
+    require_method_text,
     add_basec, add_study_day, derive_crit_flag, derive_vars_base_chg, merge_by_keys, yn_to_num,
 )
 from cdisc_msc.adam.windows import derive_var_ablfl, derive_var_anl01fl, derive_vars_window, window_grid
@@ -275,16 +277,12 @@ def check_methods(spec: Spec, config: StudyConfig) -> None:
     rule = config.clinical_response
     token = (f"{rule.name} (pcr_max_b={rule.pcr_max_b}, pcr_baseline_min_a={rule.pcr_baseline_min_a}, "
              f"pcr_baseline_min_b={rule.pcr_baseline_min_b})")
-    wanted = {"MT.ADRS.SRI4": f"threshold_decimals={config.threshold_decimals}",
-              "MT.ADRS.MCR": token, "MT.ADRS.PCR": token, "MT.ADRS.MCRPCR": token}
-    stale = [oid for oid, text in wanted.items() if text not in " ".join(spec.method(oid).description.split())]
-    if stale:
-        raise ValueError(f"ADRS: MethodDefs {', '.join(stale)} do not state the configured rule "
-                         f"({'; '.join(wanted[o] for o in stale)}): update specs/adam/methods/adrs.yaml")
+    require_method_text(spec, {"MT.ADRS.SRI4": [f"threshold_decimals={config.threshold_decimals}"],
+                               "MT.ADRS.MCR": [token], "MT.ADRS.PCR": [token], "MT.ADRS.MCRPCR": [token]},
+                        "ADRS (specs/adam/methods/adrs.yaml)")
 
 
 # ----------------------------------------------------------------- build ----
-ADSL_VARS = ["STUDYID", "TRT01P", "TRT01PN", "TRT01A", "TRT01AN", "TRTSDT", "SAFFL"]
 
 
 def derive_adrs(rs: pd.DataFrame, adsl: pd.DataFrame, config: StudyConfig) -> pd.DataFrame:
@@ -294,7 +292,7 @@ def derive_adrs(rs: pd.DataFrame, adsl: pd.DataFrame, config: StudyConfig) -> pd
     records = derive_bds(add_study_day(records, adsl), config)
     responses = add_study_day(response_records(records, adsl, config), adsl)
     out = pd.concat([records, responses], ignore_index=True)
-    out = merge_by_keys(out, adsl, ["USUBJID"], ADSL_VARS, "ADRS (ADSL)")
+    out = merge_by_keys(out, adsl, ["USUBJID"], ADSL_BDS_VARS, "ADRS (ADSL)")
     out = merge_by_keys(out, PARAMETERS, ["PARAMCD"], ["PARAM", "PARCAT1"], "ADRS (parameters)")
     return out.drop(columns=[c for c in out.columns if c.startswith("_")])
 

@@ -33,7 +33,9 @@ from collections.abc import Sequence
 import pandas as pd
 
 from cdisc_msc.adam.adsl import from_sas_date, to_sas_date
-from cdisc_msc.adam.bds import add_study_day, derive_vars_base_chg, merge_by_keys, yn_to_num
+from cdisc_msc.adam.bds import (
+    ADSL_BDS_VARS, add_study_day, derive_vars_base_chg, merge_by_keys, require_method_text, yn_to_num,
+)
 from cdisc_msc.adam.windows import (
     BASELINE_AVISITN, derive_study_day, derive_var_anl01fl, derive_vars_window, to_date,
 )
@@ -233,19 +235,15 @@ def method_tokens(config: StudyConfig) -> dict[str, list[str]]:
 
 def check_methods(spec, config: StudyConfig) -> None:
     """Fail when the ADSTER MethodDefs or PARAM codelist no longer state the configured steroid rule."""
-    stale = []
-    for oid, tokens in method_tokens(config).items():
-        text = " ".join(spec.method(oid).description.split())
-        stale += [f"{oid}: {t}" for t in tokens if t not in text]
+    require_method_text(spec, method_tokens(config), "ADSTER (specs/adam/methods/adster.yaml)")
     terms = {t.value for t in spec.codelist("CL.ADSTER.PARAM").terms}
-    stale += [f"CL.ADSTER.PARAM: {p}" for p in parameters(config.steroids)["PARAM"] if p not in terms]
+    stale = [p for p in parameters(config.steroids)["PARAM"] if p not in terms]
     if stale:
-        raise ValueError(f"ADSTER: MethodDefs / PARAM codelist do not state the configured rule ({'; '.join(stale)}): "
-                         "update specs/adam/methods/adster.yaml")
+        raise ValueError(f"ADSTER: PARAM codelist CL.ADSTER.PARAM lacks the configured parameter(s) {stale}: "
+                         "update specs/adam/codelists/adster.yaml")
 
 
 # ----------------------------------------------------------------- build ----
-ADSL_VARS = ["STUDYID", "TRT01P", "TRT01PN", "TRT01A", "TRT01AN", "TRTSDT", "SAFFL"]
 
 
 def derive_adster(cm: pd.DataFrame, sv: pd.DataFrame, adsl: pd.DataFrame, config: StudyConfig) -> pd.DataFrame:
@@ -255,7 +253,7 @@ def derive_adster(cm: pd.DataFrame, sv: pd.DataFrame, adsl: pd.DataFrame, config
     doses = dose_table(steroid_log(cm), subjects, visits, config)
     out = pd.concat([average_records(doses), responder_records(doses)], ignore_index=True)
     out = add_windows(add_study_day(out, adsl), steroid_windows(config))
-    out = merge_by_keys(out, adsl, ["USUBJID"], ADSL_VARS, "ADSTER (ADSL)")
+    out = merge_by_keys(out, adsl, ["USUBJID"], ADSL_BDS_VARS, "ADSTER (ADSL)")
     params = parameters(config.steroids)
     out = merge_by_keys(out, params, ["PARAMCD"], ["PARAM"], "ADSTER (parameters)")
     return out.drop(columns=[c for c in out.columns if c.startswith("_")])

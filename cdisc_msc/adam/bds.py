@@ -114,3 +114,30 @@ def add_basec(df: pd.DataFrame, by: Sequence[str] = ("USUBJID", "PARAMCD")) -> p
     require_columns(df, [*by, "AVALC", "ABLFL"], "add_basec")
     base = df.loc[(df["ABLFL"] == "Y").fillna(False).to_numpy(dtype=bool), [*by, "AVALC"]]
     return merge_by_keys(df, base.rename(columns={"AVALC": "BASEC"}), list(by), ["BASEC"], "add_basec")
+
+
+ADSL_BDS_VARS: list[str] = ["STUDYID", "TRT01P", "TRT01PN", "TRT01A", "TRT01AN", "TRTSDT", "SAFFL"]
+"""Subject-level variables every BDS dataset carries from ADSL."""
+
+
+def require_method_text(spec, wanted: dict[str, list[str]], where: str) -> None:
+    """Fail when a MethodDef no longer states a configured choice.
+
+    ``wanted`` maps a method OID to the texts its description must contain
+    (compared with white space folded), so define.xml cannot describe a rule
+    other than the one the configuration applied.
+
+    >>> class M: description = "rounded to threshold_decimals=4"
+    >>> class S:
+    ...     def method(self, oid): return M
+    >>> require_method_text(S(), {"MT.X": ["threshold_decimals=3"]}, "ADRS")
+    Traceback (most recent call last):
+    ...
+    ValueError: ADRS: MethodDefs do not state the configured rule (MT.X: threshold_decimals=3)
+    """
+    stale = []
+    for oid, texts in wanted.items():
+        description = " ".join(spec.method(oid).description.split())
+        stale += [f"{oid}: {t}" for t in texts if " ".join(t.split()) not in description]
+    if stale:
+        raise ValueError(f"{where}: MethodDefs do not state the configured rule ({'; '.join(stale)})")
