@@ -118,8 +118,10 @@ def _echo(quiet: bool):
 
 def _cmd_build(args) -> int:
     from cdisc_msc.pipeline import build
+    from cdisc_msc.progress import progress_for
 
-    summary = build(args.raw, args.specs, args.out, echo=_echo(args.quiet))
+    with progress_for(quiet=args.quiet) as notify:  # per stage and dataset on stderr; none with --quiet
+        summary = build(args.raw, args.specs, args.out, echo=_echo(args.quiet), notify=notify)
     print(f"built {summary['study']} into {args.out} in {summary['total_seconds']:.1f} s")
     return int(summary.get("exit_code", 0))
 

@@ -22,6 +22,7 @@ from typing import Callable
 
 from cdisc_msc.config import StudyConfig, load_config
 from cdisc_msc.problems import InputError, ProblemReport
+from cdisc_msc.progress import write_build_report
 from cdisc_msc.spec.loader import read_spec
 from cdisc_msc.spec.model import Spec
 from cdisc_msc.staging import staged_directory
@@ -41,13 +42,16 @@ class StageTimer:
     notify: Callable[[str], None] | None = None
 
     def run(self, name: str, fn: Callable, *args, **kwargs):
+        """Time ``fn``; tell ``notify`` ``stage:<name>`` before and ``done:<name>`` after (see progress.py)."""
         if self.notify:
-            self.notify(name)
+            self.notify(f"stage:{name}")
         t0 = time.perf_counter()
         try:
             return fn(*args, **kwargs)
         finally:
             self.times[name] = self.times.get(name, 0.0) + time.perf_counter() - t0
+            if self.notify:
+                self.notify(f"done:{name}")
 
 
 @dataclass
@@ -130,6 +134,7 @@ def build(raw_dir: str | Path = "fixtures/raw", specs_dir: str | Path = "specs",
         summary["stages_seconds"] = {k: round(v, 3) for k, v in timer.times.items()}
         summary["total_seconds"] = round(time.perf_counter() - t0, 3)
         (stage / "build" / "build_summary.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+        write_build_report(summary, stage / "build" / "build_report.md")
     return summary
 
 

@@ -30,6 +30,17 @@ def _is_special_missing(value: object) -> bool:
     return isinstance(value, str) and (value == "." or (len(value) == 2 and value[0] == "."))
 
 
+def _without_special_missing(values: pd.Series) -> pd.Series:
+    """``.A``-style text values as missing (only text columns can hold them).
+
+    >>> _without_special_missing(pd.Series([".A", "2"], dtype=object)).tolist()
+    [None, '2']
+    """
+    if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        return values
+    return values.where(~values.map(_is_special_missing), None)
+
+
 def as_text(values: pd.Series) -> pd.Series:
     """The column as object text, missing as None; numbers formatted, text right-stripped.
 
@@ -39,18 +50,14 @@ def as_text(values: pd.Series) -> pd.Series:
     """
     if values.empty:
         return pd.Series([], index=values.index, dtype=object)
-    uniques = pd.unique(values.dropna().to_numpy(dtype=object))
-    mapping: dict[object, str | None] = {}
-    for u in uniques:  # per distinct value, not per row
+    codes, uniques = pd.factorize(values)  # missing values get code -1
+    texts = np.full(len(uniques) + 1, None, dtype=object)  # the last slot (code -1) stays None
+    for i, u in enumerate(uniques):  # per distinct value, not per row
         if isinstance(u, (int, float, np.integer, np.floating)) and not isinstance(u, bool):
-            mapping[u] = format_number(u)
-        elif _is_special_missing(u):
-            mapping[u] = None
-        else:
-            text = str(u).rstrip(" ")
-            mapping[u] = text or None
-    out = values.astype(object).map(mapping)
-    return out.where(out.notna(), None)
+            texts[i] = format_number(u)
+        elif not _is_special_missing(u):
+            texts[i] = str(u).rstrip(" ") or None
+    return pd.Series(texts[np.asarray(codes)], index=values.index, dtype=object)
 
 
 def distinct_text(values: pd.Series) -> set[str]:
@@ -70,7 +77,7 @@ def decimals(values: pd.Series) -> int | None:
     >>> decimals(pd.Series([1.0, 2.25, None]))
     2
     """
-    nums = pd.to_numeric(values.where(~values.map(_is_special_missing), None), errors="coerce").dropna()
+    nums = pd.to_numeric(_without_special_missing(values), errors="coerce").dropna()
     if nums.empty:
         return None
     texts = [format_number(v) for v in pd.unique(nums.to_numpy(dtype=float))]
@@ -98,7 +105,7 @@ def condition_mask(frame: pd.DataFrame, condition: Condition) -> pd.Series:
     column = frame[condition.variable]
     comparator = condition.comparator or "EQ"
     if comparator in NUMERIC_COMPARATORS:
-        number = pd.to_numeric(column.where(~column.map(_is_special_missing), None), errors="coerce")
+        number = pd.to_numeric(_without_special_missing(column), errors="coerce")
         target = pd.to_numeric(pd.Series(condition.values[:1]), errors="coerce").iloc[0] if condition.values else np.nan
         result = {"LT": number < target, "LE": number <= target, "GT": number > target, "GE": number >= target}[comparator]
         return result.fillna(False).astype(bool)

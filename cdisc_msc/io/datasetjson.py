@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -218,16 +219,103 @@ def _target(path: str | Path, meta: XptDataset, ndjson: bool) -> Path:
     return path / f"{meta.name.lower()}.{'ndjson' if ndjson else 'json'}" if path.is_dir() else path
 
 
-def _json_chunks(header: dict[str, Any], rows: list[list], ndjson: bool) -> Iterator[bytes]:
+ROWS_PER_CHUNK = 32_768
+
+
+@dataclass(frozen=True)
+class _Tokens:
+    """One column as JSON text: ``tokens[codes[i]]`` is row i's value."""
+
+    codes: np.ndarray
+    tokens: list[bytes]
+
+
+@dataclass(frozen=True)
+class _Packed:
+    """Framed tokens of one column as fixed-width items: the bytes and which of them are text."""
+
+    codes: np.ndarray
+    data: np.ndarray  # V<width>, one item per distinct value, zero-padded
+    keep: np.ndarray  # V<width> of 0/1 bytes: 1 for the token's own bytes
+
+
+def _packed(col: _Tokens, prefix: bytes, suffix: bytes) -> _Packed:
+    """``prefix + token + suffix`` per distinct value, padded to the widest.
+
+    >>> p = _packed(_Tokens(np.array([1, 0]), [b'"A"', b"null"]), b"[", b",")
+    >>> [bytes(x) for x in p.data], [bytes(x) for x in p.keep]
+    ([b'["A",\\x00', b'[null,'], [b'\\x01\\x01\\x01\\x01\\x01\\x00', b'\\x01\\x01\\x01\\x01\\x01\\x01'])
+    """
+    framed = [prefix + t + suffix for t in col.tokens]
+    lengths = np.fromiter((len(t) for t in framed), dtype=np.int64, count=len(framed))
+    width = int(lengths.max())
+    data = np.frombuffer(b"".join(t.ljust(width, b"\0") for t in framed), dtype=f"V{width}")
+    keep = (np.arange(width) < lengths[:, None]).view(np.uint8).view(f"V{width}").ravel()
+    return _Packed(col.codes, data, keep)
+
+
+def column_tokens(values: pd.Series, column: dict[str, Any], dataset: str, report: ProblemReport) -> _Tokens:
+    """A column's JSON tokens, converted once per distinct value (``column_values`` on the distinct
+    values, so the text is exactly what ``column_values`` gives row by row)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    distinct = pd.Series(np.asarray(uniques, dtype=object) if values.dtype == object else uniques,
+                         dtype=values.dtype)
+    own = ProblemReport()
+    converted = column_values(distinct, column, dataset, own)
+    if own.problems:  # report the problems with the row numbers of the whole column
+        column_values(values, column, dataset, report)
+    return _Tokens(np.asarray(codes, dtype=np.intp), [_dumps(v).encode("utf-8") for v in converted])
+
+
+def _row_bytes(columns: list[_Packed], start: int, stop: int) -> bytes:
+    """Rows ``start:stop``: every column's framed tokens gathered side by side as fixed-width
+    items (one record per row), then the padding dropped with one boolean mask."""
+    n = stop - start
+    offsets = np.cumsum([0] + [c.data.dtype.itemsize for c in columns])
+    layout = {"names": [f"c{j}" for j in range(len(columns))], "formats": [c.data.dtype for c in columns],
+              "offsets": offsets[:-1].tolist(), "itemsize": int(offsets[-1])}
+    data = np.empty(n, dtype=np.dtype(layout))
+    keep = np.empty(n, dtype=np.dtype(layout))
+    for j, col in enumerate(columns):
+        codes = col.codes[start:stop]
+        data[f"c{j}"] = col.data[codes]
+        keep[f"c{j}"] = col.keep[codes]
+    return data.view(np.uint8)[keep.view(np.uint8).view(bool)].tobytes()
+
+
+def encoded_rows(frame: pd.DataFrame, columns: list[dict[str, Any]], dataset: str, ndjson: bool = False,
+                 rows_per_chunk: int = ROWS_PER_CHUNK) -> Iterator[bytes]:
+    """The rows as JSON text in chunks, the same bytes as ``_dumps`` of each row of ``dataset_rows``
+    (comma-separated for ``.json``, one per line for NDJSON); raises ``DatasetJsonError``."""
+    report = ProblemReport()
+    for name in (c["name"] for c in columns if c["name"] not in frame.columns):
+        report.add(Problem(file=dataset, column=name, code="DSJ_MISSING_COLUMN", message="column not in the frame"))
+    if report.has_errors:
+        raise DatasetJsonError(f"cannot write Dataset-JSON for {dataset}", report)
+    tokens = [column_tokens(frame[c["name"]], c, dataset, report) for c in columns]
+    if report.has_errors:
+        raise DatasetJsonError(f"cannot write Dataset-JSON for {dataset}", report)
+    if not len(frame):
+        return
+    if not tokens:  # no columns: an empty array per row
+        yield b"[]\n" * len(frame) if ndjson else b",".join([b"[]"] * len(frame))
+        return
+    end = b"]\n" if ndjson else b"],"  # JSON: every row but the last is followed by a comma
+    last = len(tokens) - 1
+    packed = [_packed(t, b"[" if j == 0 else b",", end if j == last else b"") for j, t in enumerate(tokens)]
+    for start in range(0, len(frame), rows_per_chunk):
+        stop = min(start + rows_per_chunk, len(frame))
+        chunk = _row_bytes(packed, start, stop)
+        yield chunk[:-1] if stop == len(frame) and not ndjson else chunk
+
+
+def _json_file(header: dict[str, Any], rows: Iterator[bytes], ndjson: bool) -> Iterator[bytes]:
     if ndjson:
         yield (_dumps(header) + "\n").encode("utf-8")
-        for row in rows:
-            yield (_dumps(row) + "\n").encode("utf-8")
+        yield from rows
         return
-    head = _dumps(header)
-    yield (head[:-1] + ',"rows":[').encode("utf-8")
-    for i, row in enumerate(rows):
-        yield (("," if i else "") + _dumps(row)).encode("utf-8")
+    yield (_dumps(header)[:-1] + ',"rows":[').encode("utf-8")
+    yield from rows
     yield b"]}\n"
 
 
@@ -258,12 +346,13 @@ def write_dataset_json(
     output is deterministic. The file is replaced atomically.
     """
     cols = _merge_columns(column_metadata(meta, frame, item_oid_prefix), columns)
-    rows = dataset_rows(frame, cols, meta.name)
-    header = _header(meta, cols, len(rows), study_oid, metadata_version_oid, creation_datetime, item_group_oid,
+    header = _header(meta, cols, len(frame), study_oid, metadata_version_oid, creation_datetime, item_group_oid,
                      file_oid, db_last_modified, originator, source_system, metadata_ref)
     target = _target(path, meta, ndjson)
-    _write_atomically(target, _json_chunks(header, rows, ndjson))
+    # every value is checked before the first row is written; on an error the temporary file is removed
+    _write_atomically(target, _json_file(header, encoded_rows(frame, cols, meta.name, ndjson), ndjson))
     return target
 
 
-__all__ = ["DatasetJsonError", "column_metadata", "dataset_rows", "temporal_kind", "write_dataset_json"]
+__all__ = ["DatasetJsonError", "column_metadata", "column_tokens", "dataset_rows", "encoded_rows", "temporal_kind",
+           "write_dataset_json"]

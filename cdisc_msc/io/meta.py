@@ -137,8 +137,8 @@ def max_byte_length(values: pd.Series) -> int:
     present = values.dropna()
     if present.empty:
         return 0
-    uniques = pd.unique(present.astype(str).str.rstrip(" ").to_numpy(dtype=object))
-    return int(max((len(u.encode("utf-8")) for u in uniques), default=0))
+    uniques = pd.unique(present.to_numpy(dtype=object))  # per distinct value, not per row
+    return int(max((len(str(u).rstrip(" ").encode("utf-8")) for u in uniques), default=0))
 
 
 def display_format(variable: Variable) -> str:

@@ -3,6 +3,7 @@ transliterated once, before any writer runs, so XPT and Dataset-JSON carry the
 same values, and every changed value is listed for the build report."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from cdisc_msc.io.xpt import transliterate_text
@@ -20,16 +21,18 @@ def transliterate_frame(frame: pd.DataFrame, dataset: str) -> tuple[pd.DataFrame
     >>> f.AETERM.tolist(), ch.ascii.tolist()
     (['Fievre', 'Rash'], ['Fievre'])
     """
-    out = frame.copy()
+    out = frame.copy(deep=False)  # copy-on-write: only a changed column is copied
     changes = []
     for col in frame.columns:
         s = frame[col]
         if pd.api.types.is_numeric_dtype(s):
             continue
-        text = s.astype("string")
-        non_ascii = (~text.str.isascii()).fillna(False).to_numpy(dtype=bool)
-        if not non_ascii.any():
+        codes, uniques = pd.factorize(s)  # the ASCII test runs once per distinct value
+        distinct_non_ascii = (~pd.Series(uniques, dtype=object).astype("string").str.isascii()).fillna(False)
+        if not distinct_non_ascii.any():
             continue
+        text = s.astype("string")
+        non_ascii = np.append(distinct_non_ascii.to_numpy(dtype=bool), False)[np.asarray(codes)]
         originals = text[non_ascii]
         mapping = {v: transliterate_text(v) for v in pd.unique(originals.to_numpy(dtype=object))}
         new = originals.map(mapping)

@@ -731,12 +731,42 @@ def _count_records(data: np.ndarray, record_length: int) -> int:
     return found
 
 
+def _factorize_fixed(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of the distinct rows of an (n, length) uint8 block and the row index of each one's first use.
+
+    Short values (up to 32 bytes) are hashed as up to four 64-bit words, longer ones as bytes objects.
+
+    >>> _factorize_fixed(np.frombuffer(b"abxyab", dtype=np.uint8).reshape(3, 2))
+    (array([0, 1, 0]), array([0, 1]))
+    """
+    n, length = block.shape
+    words = -(-length // 8)
+    if words <= 4:
+        padded = np.zeros((n, words * 8), dtype=np.uint8)
+        padded[:, :length] = block
+        packed = padded.view(np.uint64)
+        codes, _ = pd.factorize(packed[:, 0])
+        for j in range(1, words):
+            word_codes, word_uniques = pd.factorize(packed[:, j])
+            codes, _ = pd.factorize(codes.astype(np.int64) * len(word_uniques) + word_codes)
+    else:
+        codes, _ = pd.factorize(np.ascontiguousarray(block).view(f"S{length}").reshape(-1).astype(object))
+    codes = np.asarray(codes, dtype=np.intp)
+    first = np.zeros(int(codes.max()) + 1 if n else 0, dtype=np.intp)
+    first[codes[::-1]] = np.arange(n - 1, -1, -1)
+    return codes, first
+
+
 def _decode_char(block: np.ndarray, encoding: str) -> np.ndarray:
-    """Right-stripped text values of an (n, length) uint8 block, as an object array."""
+    """Right-stripped text values of an (n, length) uint8 block, as an object array.
+
+    Each distinct value is decoded once and its one ``str`` shared by every row holding it.
+    """
     length = block.shape[1]
-    fixed = np.ascontiguousarray(block).view(f"S{length}").reshape(-1)
-    stripped = np.strings.rstrip(fixed, b" ")
-    return np.strings.decode(stripped, encoding).astype(object)
+    codes, first = _factorize_fixed(block)
+    fixed = np.ascontiguousarray(block[first]).view(f"S{length}").reshape(-1)
+    distinct = np.strings.decode(np.strings.rstrip(fixed, b" "), encoding).astype(object)
+    return distinct[codes]
 
 
 def _decode_num(block: np.ndarray) -> np.ndarray:

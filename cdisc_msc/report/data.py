@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from cdisc_msc.config import StudyConfig
@@ -46,8 +47,16 @@ def normalise_text(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for name in out.columns:
         if not pd.api.types.is_numeric_dtype(out[name]):
-            out[name] = out[name].astype("string").fillna("").str.rstrip().astype(object)
+            out[name] = _normalised(out[name])
     return out
+
+
+def _normalised(column: pd.Series) -> pd.Series:
+    """``normalise_text`` of one column, worked out once per distinct value (missing -> "")."""
+    codes, uniques = pd.factorize(column)  # missing values get code -1
+    distinct = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+    texts = distinct.astype("string").fillna("").str.rstrip().astype(object).to_numpy()
+    return pd.Series(np.append(texts, "")[np.asarray(codes)], index=column.index, dtype=object)
 
 
 def sas_date_text(days: pd.Series) -> pd.Series:

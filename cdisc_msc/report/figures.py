@@ -74,6 +74,21 @@ def visit_points(ds: pd.DataFrame, paramcd: str, months: tuple[int, ...]) -> tup
     return points, f'{where} and (ABLFL="Y" or (ANL01FL="Y" and AVISITN in ({months_text})))'
 
 
+def subject_segments(points: pd.DataFrame) -> list[np.ndarray]:
+    """The (X, AVAL) points of each subject, in subject order, from points sorted by USUBJID
+    (split at the rows where USUBJID changes; no per-subject frame).
+
+    >>> [s.tolist() for s in subject_segments(pd.DataFrame({"USUBJID": ["A", "A", "B"], "X": [0.0, 3.0, 0.0],
+    ...                                                     "AVAL": [5.0, 4.0, 7.0]}))]
+    [[[0.0, 5.0], [3.0, 4.0]], [[0.0, 7.0]]]
+    """
+    xy = points[["X", "AVAL"]].to_numpy()
+    if not len(xy):
+        return []
+    subject = points["USUBJID"].to_numpy()
+    return np.split(xy, np.flatnonzero(subject[1:] != subject[:-1]) + 1)
+
+
 def trajectory_figure(ds: pd.DataFrame, dataset: str, param: om.Param, groups: list[tuple[str, str]],
                       months: tuple[int, ...], labels: dict[int, str], section: str) -> Figure:
     """Left: one line per subject coloured by cohort. Right: mean +/- SD per cohort and overall."""
@@ -85,7 +100,7 @@ def trajectory_figure(ds: pd.DataFrame, dataset: str, param: om.Param, groups: l
         point_colour = (pd.to_numeric(points["TRT01AN"]).map({k: v[0] for k, v in colours.items()})
                         .fillna(OTHER_COLOUR))
         by_subject = points.assign(C=point_colour).groupby("USUBJID", sort=True)
-        segments = [g[["X", "AVAL"]].to_numpy() for _, g in by_subject]
+        segments = subject_segments(points)
         left.add_collection(LineCollection(segments, colors=by_subject["C"].first().tolist(), linewidths=1.2,
                                            alpha=0.8))
         left.scatter(points["X"], points["AVAL"], s=12, c=point_colour.tolist(), zorder=3)
@@ -139,14 +154,22 @@ def response_figure(long: pd.DataFrame, groups: list[tuple[str, str]], section: 
     return Figure("fig_response", section, "Response rates over time", source, png)
 
 
+MAX_TIMELINE_SUBJECTS = 100
+"""Subjects drawn in the AE timeline: one 0.38-inch row each, so a pooled study of thousands would
+exceed the PNG size limit (65,536 pixels); beyond it the figure shows the first ones and says so."""
+
+
 def ae_timeline_figure(adae: pd.DataFrame, adsl: pd.DataFrame, section: str,
                        reference_days: tuple[int, ...] = (10, 31, 91, 181, 366)) -> Figure:
     """One row per infused subject: each treatment-emergent AE from ASTDY to AENDY coloured by ATOXGRN.
 
     Filled markers = toxicity (TOXFL = "Y"), open = unrelated; an event without an end
     runs to the subject's last study day (dashed). Grey line = the subject's follow-up.
+    At most ``MAX_TIMELINE_SUBJECTS`` subjects (in this order) are drawn; the title says when more exist.
     """
     subjects = select(adsl, om.POPULATION).sort_values(["TRT01AN", "USUBJID"], ascending=[False, False])
+    total = len(subjects)
+    subjects = subjects.head(MAX_TIMELINE_SUBJECTS)
     row = {u: i for i, u in enumerate(subjects["USUBJID"])}
     last_day = (pd.to_numeric(subjects["EOSDT"]) - pd.to_numeric(subjects["TRTSDT"]) + 1).fillna(366)
     where = conjoin(om.POPULATION, 'TRTEMFL="Y"')
@@ -180,10 +203,11 @@ def ae_timeline_figure(adae: pd.DataFrame, adsl: pd.DataFrame, section: str,
         handles += [plt.Line2D([], [], marker="o", color="black", lw=0, label="Toxicity (related)"),
                     plt.Line2D([], [], marker="o", markerfacecolor="white", color="black", lw=0, label="Not related")]
         ax.legend(handles=handles, fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        ax.set_title("Treatment-emergent adverse events by subject and grade (CTCAE v5.0)")
+        ax.set_title("Treatment-emergent adverse events by subject and grade (CTCAE v5.0)"
+                     + (f": first {len(subjects)} of {total} subjects" if total > len(subjects) else ""))
         png = render(fig)
     return Figure("fig_ae_timeline", section, "Adverse events by subject, grade and time",
                   f"ADAE where {where}: ASTDY to AENDY, colour = ATOXGRN, filled = TOXFL=\"Y\"", png)
 
 
-__all__ = ["Figure", "ae_timeline_figure", "render", "response_figure", "trajectory_figure"]
+__all__ = ["Figure", "ae_timeline_figure", "render", "response_figure", "subject_segments", "trajectory_figure"]

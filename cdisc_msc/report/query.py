@@ -52,11 +52,19 @@ def _clause_mask(frame: pd.DataFrame, clause: str) -> np.ndarray:
         if not (inner.startswith("(") and inner.endswith(")")):
             raise QueryError(f"where clause {clause!r}: 'in' needs a parenthesised list")
         values = [_value(v) for v in re.findall(r'"[^"]*"|[^",]+', inner[1:-1]) if v.strip()]
-        column = _column(frame[var], values[0] if values else "")
-        return column.isin(values).to_numpy(dtype=bool)
+        codes, column = _distinct(frame[var], values[0] if values else "")
+        return column.isin(values).to_numpy(dtype=bool)[codes]
     value = _value(raw)
-    column = _column(frame[var], value)
-    return _OPS[op](column, value).fillna(False).to_numpy(dtype=bool)
+    codes, column = _distinct(frame[var], value)
+    return _OPS[op](column, value).fillna(False).to_numpy(dtype=bool)[codes]
+
+
+def _distinct(series: pd.Series, like: str | float) -> tuple[np.ndarray, pd.Series]:
+    """Codes of the column's distinct values (missing included) and those values as ``_column`` gives them:
+    a clause is evaluated once per distinct value, then spread to the rows by the codes."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    distinct = pd.Series(np.asarray(uniques, dtype=object) if series.dtype == object else uniques, dtype=series.dtype)
+    return np.asarray(codes, dtype=np.intp), _column(distinct, like)
 
 
 def _column(series: pd.Series, like: str | float) -> pd.Series:

@@ -80,18 +80,35 @@ def iso_datetime(date: pd.Series, time: pd.Series | None = None) -> pd.Series:
     return d.mask(full & has_t, d + "T" + t)
 
 
-def dtc_to_date(dtc: pd.Series) -> pd.Series:
-    """The complete date part of an ISO --DTC as datetime64 (NaT when partial)."""
+def _per_distinct(parse, values: pd.Series) -> pd.Series:
+    """``parse(values)`` worked out once per distinct value (dates repeat across records)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    distinct = pd.Series(np.asarray(uniques, dtype=object) if values.dtype == object else uniques,
+                         dtype=values.dtype, name=values.name)
+    parsed = parse(distinct)
+    return pd.Series(parsed.array.take(np.asarray(codes, dtype=np.intp)), index=values.index, name=parsed.name)
+
+
+def _dtc_to_date(dtc: pd.Series) -> pd.Series:
     s = dtc.astype("string").str.slice(0, 10)
     s = s.where(s.str.len() == 10)
     return pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
 
 
-def dtc_to_datetime(dtc: pd.Series) -> pd.Series:
-    """A complete ISO date-time (``YYYY-MM-DDTHH:MM[:SS]``) as datetime64; NaT otherwise."""
+def dtc_to_date(dtc: pd.Series) -> pd.Series:
+    """The complete date part of an ISO --DTC as datetime64 (NaT when partial)."""
+    return _per_distinct(_dtc_to_date, dtc)
+
+
+def _dtc_to_datetime(dtc: pd.Series) -> pd.Series:
     s = dtc.astype("string")
     s = s.where(s.str.len() >= 16)
     return pd.to_datetime(s, format="ISO8601", errors="coerce")
+
+
+def dtc_to_datetime(dtc: pd.Series) -> pd.Series:
+    """A complete ISO date-time (``YYYY-MM-DDTHH:MM[:SS]``) as datetime64; NaT otherwise."""
+    return _per_distinct(_dtc_to_datetime, dtc)
 
 
 def study_day(dtc: pd.Series, rfstdtc: pd.Series) -> pd.Series:

@@ -64,6 +64,7 @@ def build(ctx) -> dict[str, pd.DataFrame]:
                                   "DM ARMNRS = ASSIGNED, NOT TREATED")
     supp = make_supp(ex, "EX", "EXSEQ", SUPP_QNAMS)
     supp["QEVAL"] = supp["QEVAL"].astype("string").replace("", pd.NA)  # collected: no evaluator
-    ctx.accounting.flow("ex", "EX", len(raw), len(ex))
-    ctx.accounting.flow("ex", "SUPPEX", len(raw), len(supp), "TOTCELLS and DOSWT of infused subjects")
+    n_given = len(raw) - len(not_given)
+    ctx.accounting.flow("ex", "EX", n_given, len(ex))
+    ctx.accounting.flow("ex", "SUPPEX", n_given, len(supp), "TOTCELLS and DOSWT of infused subjects")
     return {"EX": ex.drop(columns=list(SUPP_QNAMS)), "SUPPEX": supp}

@@ -140,7 +140,10 @@ def xpt_ascii(ctx: CheckContext) -> pd.DataFrame:
         values = frame[c.name].dropna()
         if values.empty:
             continue
-        bad = ~values.str.isascii().astype(bool)
+        non_ascii = [v for v in pd.unique(values.to_numpy(dtype=object)) if not str(v).isascii()]  # per distinct value
+        if not non_ascii:
+            continue
+        bad = values.isin(non_ascii).to_numpy()
         if bad.any():
             out.append(findings(values.index[bad], variable=c.name, value=values[bad].to_numpy()))
     return pd.concat(out) if out else None
@@ -170,8 +173,8 @@ def xpt_length_fit(ctx: CheckContext) -> pd.DataFrame | None:
     for c in ctx.ds.columns:
         if c.type != "char" or c.length > 200:
             continue
-        values = frame[c.name].dropna()
-        longest = int(values.str.encode("latin-1", errors="replace").str.len().max()) if len(values) else 1
+        distinct = pd.unique(frame[c.name].dropna().to_numpy(dtype=object))  # per distinct value, not per row
+        longest = max((len(str(v).encode("latin-1", errors="replace")) for v in distinct), default=1)
         if c.length > max(longest, 1):
             out.append({"variable": c.name, "value": str(c.length), "detail": str(longest)})
     return out

@@ -1,0 +1,259 @@
+"""Benchmark: the whole build at 1,000 and 10,000 simulated subjects.
+
+For each size: simulate a raw study (``cdisc_msc.simulate``), run
+``pipeline.build`` on it in a fresh child process (wall time per stage and per
+dataset, CPU time and peak resident memory of that process), then measure the
+I/O floor of what the writing stages wrote. Prints one table and writes it
+as JSON.
+
+    .venv/bin/python bench/bench_pipeline.py [--sizes 1000 10000] [--seed 1]
+                                             [--work DIR] [--json FILE] [--keep]
+
+I/O floor (see bench/README.md): for every file the build wrote, the same
+bytes, read into memory beforehand, written to a new file in a scratch folder
+on the same file system with one ``open``/``write``/``close`` (no fsync,
+as the build). The floor of a stage is the sum over the files it wrote.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = sys.executable
+
+GOAL_SECONDS = 60.0
+GOAL_RSS_GB = 4.0
+GOAL_GROWTH = 11.0
+GOAL_WRITE_FLOOR = 3.0
+
+# the files each writing stage writes (relative to the package root)
+WRITE_STAGES = {
+    "write:sdtm": ("sdtm/*.xpt", "sdtm/json/*.json"),
+    "write:adam": ("adam/*.xpt", "adam/json/*.json"),
+}
+
+
+# ---------------------------------------------------------------- child side
+def child(raw: Path, out: Path, result: Path) -> int:
+    """Run one build in this process and write its timings to ``result``."""
+    sys.path.insert(0, str(ROOT))
+    from cdisc_msc.pipeline import build
+    from cdisc_msc.progress import TimingRecorder
+
+    import resource
+
+    class Recorder(TimingRecorder):
+        """Also the process's peak RSS so far at the end of each stage (which stage set the peak)."""
+
+        def stage_done(self, stage: str, seconds: float) -> None:
+            peak_mb[stage] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+    peak_mb: dict[str, float] = {}
+    rec = Recorder()
+    t0 = time.perf_counter()
+    status, error, summary = "ok", None, {}
+    try:
+        summary = build(raw, ROOT / "specs", out, echo=lambda _m: None, notify=rec)
+    except Exception as exc:  # bench what runs: keep the stages that finished
+        status, error = "failed", f"{type(exc).__name__}: {exc}"
+    total = time.perf_counter() - t0
+    payload = {
+        "status": status, "error": error, "total_seconds": total,
+        "stages": rec.stages, "cpu_stages": rec.cpu_stages, "peak_rss_mb_after_stage": peak_mb,
+        "steps": [{"stage": s.stage, "step": s.step, "seconds": s.seconds} for s in rec.steps],
+        "datasets": summary.get("datasets", {}),
+        "validation": summary.get("validation", {}),
+    }
+    result.write_text(json.dumps(payload, indent=1), encoding="utf-8")
+    return 0
+
+
+# ---------------------------------------------------------------- parent side
+def run_child(args: list[str]) -> tuple[int, dict]:
+    """Run a child Python process; its exit status and its own resource usage."""
+    proc = subprocess.Popen([PY, *args], cwd=ROOT)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, {
+        "peak_rss_mb": usage.ru_maxrss / 1024.0,  # kB on Linux
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,
+    }
+
+
+def io_floor(package: Path, scratch: Path, patterns: tuple[str, ...]) -> tuple[float, int, int]:
+    """Seconds to write the same bytes as the files matching ``patterns``, bytes, files."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    seconds, nbytes, nfiles = 0.0, 0, 0
+    for pattern in patterns:
+        for path in sorted(p for p in package.glob(pattern) if p.is_file()):
+            data = path.read_bytes()  # not timed
+            target = scratch / path.name
+            t0 = time.perf_counter()
+            with open(target, "wb") as fh:
+                fh.write(data)
+            seconds += time.perf_counter() - t0
+            nbytes += len(data)
+            nfiles += 1
+            del data
+            target.unlink()
+    return seconds, nbytes, nfiles
+
+
+def bench_size(n: int, seed: int, work: Path) -> dict:
+    raw, out, result = work / f"raw{n}", work / f"out{n}", work / f"result{n}.json"
+    for p in (out, Path(f"{out}.failed")):
+        shutil.rmtree(p, ignore_errors=True)
+    if not (raw / "dm.csv").exists():
+        t0 = time.perf_counter()
+        rc, _ = run_child(["-m", "cdisc_msc.cli", "simulate", "--subjects", str(n), "--seed", str(seed),
+                           "--out", str(raw)])
+        if rc:
+            raise SystemExit(f"simulate {n} failed")
+        print(f"simulated {n} subjects in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    load0 = os.getloadavg()[0]
+    rc, usage = run_child([str(Path(__file__).resolve()), "--child", str(raw), str(out), str(result)])
+    built = json.loads(result.read_text(encoding="utf-8"))
+    package = out if out.exists() else Path(f"{out}.failed")
+    floors = {}
+    for stage, patterns in WRITE_STAGES.items():
+        if stage in built["stages"]:
+            secs, nbytes, nfiles = io_floor(package, work / "floor", patterns)
+            floors[stage] = {"floor_seconds": secs, "bytes": nbytes, "files": nfiles}
+    secs, nbytes, nfiles = io_floor(package, work / "floor", ("**/*",)) if package.exists() else (0.0, 0, 0)
+    floors["package"] = {"floor_seconds": secs, "bytes": nbytes, "files": nfiles}
+    return {"subjects": n, "exit_code": rc, "load_avg_1min_before": load0, **usage, **built, "io_floor": floors}
+
+
+def fmt_table(results: list[dict]) -> str:
+    """The bench table: stages as rows; per size wall seconds, CPU seconds and share of the total wall time."""
+    sizes = [r["subjects"] for r in results]
+    two = len(results) == 2
+    stages: list[str] = []
+    for r in results:
+        stages += [s for s in r["stages"] if s not in stages]
+    head = "| stage | " + " | ".join(f"{n:,} wall s | CPU s | share" for n in sizes)
+    head += f" | wall x{sizes[1] // sizes[0]} | CPU x{sizes[1] // sizes[0]}" if two else ""
+    lines = [head + " |", "|---" + "|---:|---:|---:" * len(sizes) + ("|---:|---:" if two else "") + "|"]
+
+    def ratio(a: float | None, b: float | None) -> str:
+        return f"{b / a:.1f}" if a and b else "-"
+
+    for s in stages:
+        cells = []
+        for r in results:
+            t, c = r["stages"].get(s), r.get("cpu_stages", {}).get(s)
+            cells.append("- | - | -" if t is None else
+                         f"{t:.2f} | {c:.2f} | {100 * t / r['total_seconds']:.1f} %" if c is not None else
+                         f"{t:.2f} | - | {100 * t / r['total_seconds']:.1f} %")
+        row = f"| {s} | " + " | ".join(cells)
+        if two:
+            a, b = results
+            row += f" | {ratio(a['stages'].get(s), b['stages'].get(s))}"
+            row += f" | {ratio(a.get('cpu_stages', {}).get(s), b.get('cpu_stages', {}).get(s))}"
+        lines.append(row + " |")
+    cells = [f"**{r['total_seconds']:.2f}** | **{r['cpu_seconds']:.2f}** | 100 %" for r in results]
+    row = "| **total** (CPU: whole process) | " + " | ".join(cells)
+    if two:
+        row += f" | {ratio(results[0]['total_seconds'], results[1]['total_seconds'])}"
+        row += f" | {ratio(results[0]['cpu_seconds'], results[1]['cpu_seconds'])}"
+    lines.append(row + " |")
+    lines.append("| **peak RSS MB** | " + " | ".join(f"**{r['peak_rss_mb']:,.0f}** | | " for r in results)
+                 + (f" | {ratio(results[0]['peak_rss_mb'], results[1]['peak_rss_mb'])} | " if two else "") + " |")
+    out = ["\n".join(lines), ""]
+    # writing stages against the I/O floor
+    out.append("| writing stage | " + " | ".join(f"{n:,}: wall s / floor s (MB written) = ratio" for n in sizes) + " |")
+    out.append("|---" + "|---" * len(sizes) + "|")
+    for s in [*WRITE_STAGES, "package"]:
+        cells = []
+        for r in results:
+            f = r["io_floor"].get(s)
+            t = r["stages"].get(s) if s != "package" else None
+            if f is None:
+                cells.append("-")
+            elif t is None:
+                cells.append(f"floor {f['floor_seconds']:.2f} ({f['bytes'] / 1e6:,.0f} MB, {f['files']} files)")
+            else:
+                cells.append(f"{t:.2f} / {f['floor_seconds']:.2f} ({f['bytes'] / 1e6:,.0f}) = "
+                             f"{t / max(f['floor_seconds'], 1e-9):.1f}x")
+        out.append(f"| {s} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
+def goals(results: list[dict]) -> list[str]:
+    """The issue's goals, PASS/FAIL each."""
+    by_n = {r["subjects"]: r for r in results}
+    lines = []
+    big = by_n.get(max(by_n))
+    lines.append(f"{'PASS' if big['total_seconds'] < GOAL_SECONDS else 'FAIL'}: {big['subjects']:,} subjects "
+                 f"end to end {big['total_seconds']:.1f} s (goal < {GOAL_SECONDS:.0f} s)")
+    lines.append(f"{'PASS' if big['peak_rss_mb'] < GOAL_RSS_GB * 1024 else 'FAIL'}: peak memory "
+                 f"{big['peak_rss_mb'] / 1024:.2f} GB (goal < {GOAL_RSS_GB:.0f} GB)")
+    if len(results) >= 2:
+        a, b = results[0], results[-1]
+        g = b["total_seconds"] / a["total_seconds"]
+        lines.append(f"{'PASS' if g <= GOAL_GROWTH else 'FAIL'}: growth {b['subjects']:,}/{a['subjects']:,} = "
+                     f"{g:.1f}x wall, {b['cpu_seconds'] / a['cpu_seconds']:.1f}x CPU (goal <= {GOAL_GROWTH:.0f}x)")
+    for r in results:
+        for s in WRITE_STAGES:
+            if s in r["stages"] and s in r["io_floor"]:
+                ratio = r["stages"][s] / max(r["io_floor"][s]["floor_seconds"], 1e-9)
+                lines.append(f"{'PASS' if ratio <= GOAL_WRITE_FLOOR else 'FAIL'}: {r['subjects']:,} {s} "
+                             f"{ratio:.1f}x its I/O floor (goal <= {GOAL_WRITE_FLOOR:.0f}x)")
+    for r in results:
+        if r["status"] != "ok":
+            lines.append(f"NOTE: {r['subjects']:,} build did not finish: {r['error']}")
+        elif r.get("validation"):
+            lines.append(f"NOTE: {r['subjects']:,} validation: {r['validation']}")
+    return lines
+
+
+def slowest_steps(results: list[dict], k: int = 12) -> str:
+    r = results[-1]
+    steps = sorted(r["steps"], key=lambda s: -s["seconds"])[:k]
+    return "\n".join(f"  {s['seconds']:7.2f} s  {s['step']}" for s in steps)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--work", type=Path, default=None, help="work folder (default: a temporary one)")
+    ap.add_argument("--json", type=Path, default=None, help="results JSON (default: <work>/bench_pipeline.json)")
+    ap.add_argument("--keep", action="store_true", help="keep the work folder")
+    ap.add_argument("--child", nargs=3, type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        return child(*args.child)
+    work = args.work or Path(tempfile.mkdtemp(prefix="bench_pipeline_"))
+    work.mkdir(parents=True, exist_ok=True)
+    results = [bench_size(n, args.seed, work) for n in sorted(args.sizes)]
+    table = fmt_table(results)
+    verdict = goals(results)
+    print(table)
+    print()
+    print("\n".join(verdict))
+    print(f"\nslowest datasets at {results[-1]['subjects']:,} subjects:\n{slowest_steps(results)}")
+    for r in results:
+        peaks = ", ".join(f"{k} {v:,.0f}" for k, v in r.get("peak_rss_mb_after_stage", {}).items())
+        print(f"\npeak RSS MB so far after each stage, {r['subjects']:,} subjects: {peaks}")
+    machine = {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
+    path = args.json or work / "bench_pipeline.json"
+    path.write_text(json.dumps({"machine": machine, "results": results, "table": table, "goals": verdict},
+                               indent=1), encoding="utf-8")
+    print(f"\nwrote {path}")
+    if not args.keep and args.work is None:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
