@@ -87,6 +87,8 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("workbook", type=Path)
     i.add_argument("--package", choices=["sdtm", "adam"], required=True)
     i.add_argument("--specs", type=Path, default=Path("specs"))
+    i.add_argument("--overwrite", action="store_true",
+                   help="replace the existing spec folder's files (the YAML is rewritten in the import layout)")
     return p
 
 
@@ -106,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from cdisc_msc.pipeline import BuildError
         from cdisc_msc.problems import InputError
 
-        if isinstance(exc, (BuildError, ConfigError, InputError, FileNotFoundError, ValueError)):
+        if isinstance(exc, (BuildError, ConfigError, InputError, OSError, ValueError)):
             print(f"cdisc-msc {args.command}: {exc}", file=sys.stderr)
             return 1
         raise
@@ -212,7 +214,7 @@ def _cmd_spec(args) -> int:
     if spec is None or report.has_errors:
         print(report.summary(limit=200), file=sys.stderr)
         return 1
-    workbook.write_spec_folder(spec, args.specs / args.package)
+    workbook.write_spec_folder(spec, args.specs / args.package, overwrite=args.overwrite)
     print(f"wrote {args.specs / args.package}")
     return 0
 

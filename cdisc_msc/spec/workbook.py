@@ -806,7 +806,7 @@ def write_spec_folder(spec: Spec, directory: str | Path, overwrite: bool = False
     existing = [p for stem in LIST_FILES for p in [directory / f"{stem}.yaml", *sorted((directory / stem).glob("*.yaml"))]
                 if p.exists()] + sorted((directory / "datasets").glob("*.yaml"))
     if existing and not overwrite:
-        raise FileExistsError(f"{directory} already holds a spec ({existing[0].name}, ...); pass overwrite=True")
+        raise FileExistsError(f"{directory} already holds a spec ({existing[0].name}, ...); pass overwrite=True (cdisc-msc spec import --overwrite)")
     for p in existing:
         p.unlink()
     (directory / "datasets").mkdir(parents=True, exist_ok=True)
