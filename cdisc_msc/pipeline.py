@@ -105,15 +105,21 @@ def build(raw_dir: str | Path = "fixtures/raw", specs_dir: str | Path = "specs",
             off = balance.loc[~balance["balanced"], "form"].tolist()
             raise BuildError(f"raw records unaccounted for in form(s) {', '.join(off)}: "
                              f"see {out_dir}.failed/build/record_reconciliation.csv")
-        adam = timer.run("adam", build_adam_stage, inputs, sdtm, notify)
+        raw_records = _raw_counts(inputs.raw)
+        inputs.raw = None  # the raw forms are mapped: release them
+        # Frame lifetimes (memory): each package is written (XPT, Dataset-JSON,
+        # define) as soon as it is built; the SDTM frames live until ADaM is
+        # derived from them, the ADaM frames until they are written. Only the
+        # record counts outlive the writing; validation and the report read
+        # the written package.
         changes = []
         define_problems = ProblemReport()
-        for package, frames in (("sdtm", sdtm), ("adam", adam)):
-            contents, translit = timer.run(f"write:{package}", write_datasets, frames, inputs.specs[package],
-                                           inputs.config, stage / package, notify)
-            changes.append(translit)
-            define_problems.extend(timer.run(f"define:{package}", write_define_files, inputs.specs[package],
-                                             inputs.config, contents, stage / package))
+        counts: dict[str, dict[str, int]] = {}
+        write_package("sdtm", sdtm, inputs, stage, timer, notify, changes, define_problems, counts)
+        adam = timer.run("adam", build_adam_stage, inputs, sdtm, notify)
+        del sdtm
+        write_package("adam", adam, inputs, stage, timer, notify, changes, define_problems, counts)
+        del adam
         write_transliterations(changes, stage / "build" / "transliterations.csv")
         define_problems.write(stage / "build" / "define_problems.csv")
         if define_problems.has_errors:
@@ -124,8 +130,8 @@ def build(raw_dir: str | Path = "fixtures/raw", specs_dir: str | Path = "specs",
         timer.run("report", report_stage, stage, inputs.config)
         summary = {
             "study": inputs.config.studyid,
-            "raw_records": _raw_counts(inputs.raw),
-            "datasets": {pkg: {name: len(f) for name, f in sorted(fr.items())} for pkg, fr in (("sdtm", sdtm), ("adam", adam))},
+            "raw_records": raw_records,
+            "datasets": counts,
             "transliterated_values": int(sum(len(c) for c in changes)),
             "unmapped_raw_records": len(accounting.unmapped),
             "validation": validation_counts(validation),
@@ -136,6 +142,19 @@ def build(raw_dir: str | Path = "fixtures/raw", specs_dir: str | Path = "specs",
         (stage / "build" / "build_summary.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
         write_build_report(summary, stage / "build" / "build_report.md")
     return summary
+
+
+def write_package(package: str, frames: dict, inputs: Inputs, stage: Path, timer: StageTimer,
+                  notify: Callable[[str], None] | None, changes: list, define_problems: ProblemReport,
+                  counts: dict[str, dict[str, int]]) -> None:
+    """Write one package's datasets and define files; collect its transliterations,
+    define problems and record counts. The written (ASCII) frames are released on return."""
+    contents, translit = timer.run(f"write:{package}", write_datasets, frames, inputs.specs[package],
+                                   inputs.config, stage / package, notify)
+    changes.append(translit)
+    define_problems.extend(timer.run(f"define:{package}", write_define_files, inputs.specs[package],
+                                     inputs.config, contents, stage / package))
+    counts[package] = {name: len(f) for name, f in sorted(frames.items())}
 
 
 def build_sdtm_stage(inputs: Inputs, notify: Callable[[str], None] | None = None):
@@ -163,31 +182,35 @@ def write_datasets(frames: dict, spec: Spec, config: StudyConfig, folder: Path,
 
     from cdisc_msc.io.datasetjson import write_dataset_json
     from cdisc_msc.io.meta import from_spec
-    from cdisc_msc.io.text import CHANGE_COLUMNS, transliterate_frame
+    from cdisc_msc.io.columns import FrameColumns
+    from cdisc_msc.io.text import CHANGE_COLUMNS, transliterate_frame, transliterated_columns
     from cdisc_msc.io.xpt import write_xpt
 
     (folder / "json").mkdir(parents=True, exist_ok=True)
     metas = {}
     ascii_frames = {}
+    caches = {}  # per dataset, each column factorised once for the writers and define.xml
     changes = []
     stamp = config.creation_datetime
     for name in sorted(frames):
         if notify:
             notify(f"write:{name}")
-        frame, changed = transliterate_frame(frames[name], name)
+        columns = FrameColumns(frames[name])
+        frame, changed = transliterate_frame(frames[name], name, columns)
+        columns = caches[name] = transliterated_columns(columns, frame, changed)
         changes.append(changed)
-        meta = from_spec(spec.dataset(name), frame, created=stamp, modified=stamp)
-        write_xpt(frame, meta, folder)
+        meta = from_spec(spec.dataset(name), frame, created=stamp, modified=stamp, columns=columns)
+        write_xpt(frame, meta, folder, columns=columns)
         write_dataset_json(frame, meta, folder / "json", study_oid=f"STUDY.{config.studyid}",
                            metadata_version_oid=f"MDV.{config.studyid}.{spec.package.upper()}",
                            creation_datetime=stamp, db_last_modified=stamp,
-                           originator=config.sponsor, item_oid_prefix="IT")
+                           originator=config.sponsor, item_oid_prefix="IT", frame_columns=columns)
         metas[name] = meta
         ascii_frames[name] = frame
     nonempty = [c for c in changes if len(c)]
     from cdisc_msc.define.xml import DatasetContent
 
-    contents = {name: DatasetContent(ascii_frames[name], metas[name]) for name in metas}
+    contents = {name: DatasetContent(ascii_frames[name], metas[name], caches[name]) for name in metas}
     return contents, (pd.concat(nonempty, ignore_index=True) if nonempty else pd.DataFrame(columns=CHANGE_COLUMNS))
 
 

@@ -84,10 +84,11 @@ def item_records(qs: pd.DataFrame) -> pd.DataFrame:
     """
     require_columns(qs, QS_COLUMNS, "ADQS item_records (QS)")
     testcd = qs["QSTESTCD"].astype("str")
-    known = pd.Series(list(zip(testcd, qs["QSCAT"].astype("str"))), index=qs.index).isin(
-        set(zip(PARAMETERS["PARAMCD"], PARAMETERS["PARCAT1"]))) & testcd.isin(ITEM_PARAMCDS)
-    if not known.all():
-        bad = sorted({f"{c}/{t}" for c, t in zip(qs.loc[~known, "QSCAT"], qs.loc[~known, "QSTESTCD"])})
+    pairs = pd.DataFrame({"QSCAT": qs["QSCAT"], "QSTESTCD": qs["QSTESTCD"]}).drop_duplicates()  # checked once each
+    known_pairs = set(zip(PARAMETERS["PARAMCD"], PARAMETERS["PARCAT1"]))
+    bad = sorted({f"{c}/{t}" for c, t in zip(pairs["QSCAT"], pairs["QSTESTCD"])
+                  if (str(t), str(c)) not in known_pairs or str(t) not in ITEM_PARAMCDS})
+    if bad:
         raise ValueError(f"ADQS: QS records (QSCAT/QSTESTCD) without an ADQS item parameter: {', '.join(bad)}")
     out = pd.DataFrame(index=qs.index)
     out["USUBJID"] = qs["USUBJID"]

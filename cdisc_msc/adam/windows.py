@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from cdisc_msc.config import AnalysisWindow
-from cdisc_msc.scoring import require_columns
+from cdisc_msc.scoring import per_distinct_text, require_columns
 
 OrderSpec = Sequence["str | tuple[str, bool]"]
 BASELINE_AVISIT = "Baseline"
@@ -122,7 +122,7 @@ def derive_vars_window(df: pd.DataFrame, windows: Sequence[AnalysisWindow], ady_
     pos = np.searchsorted(w["AWLO"].to_numpy(dtype=float), day, side="right") - 1
     safe = np.clip(pos, 0, len(w) - 1)
     inside = (pos >= 0) & ~np.isnan(day) & (day <= w["AWHI"].to_numpy(dtype=float)[safe])
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write: the input is never modified
     picked = w.iloc[safe].reset_index(drop=True)
     picked.index = df.index
     keep = pd.Series(inside, index=df.index)
@@ -187,7 +187,8 @@ def filter_extreme(
         raise ValueError("filter_extreme: the frame index must be unique")
     if df.empty:
         return df.copy()
-    srt = df.sort_values(cols, ascending=asc, kind="stable", na_position=na_position) if cols else df
+    keys = df[list(dict.fromkeys([*by, *cols]))]  # only the index of the chosen rows is used
+    srt = keys.sort_values(cols, ascending=asc, kind="stable", na_position=na_position) if cols else keys
     grouped = srt.groupby(list(by), sort=False, dropna=False) if by else None
     if grouped is None:
         chosen = srt.head(1) if mode == "first" else srt.tail(1)
@@ -202,7 +203,7 @@ def _has_value(df: pd.DataFrame, value_cols: Sequence[str]) -> pd.Series:
         s = df[col]
         ok = s.notna()
         if not pd.api.types.is_numeric_dtype(s):
-            ok = ok & s.where(ok, "").astype("str").str.strip().ne("")
+            ok = ok & per_distinct_text(s.where(ok, "").astype("str"), lambda t: t.str.strip()).ne("")
         present |= ok
     return present
 
@@ -232,10 +233,11 @@ def derive_var_ablfl(
     cols, _ = _order(order)
     require_columns(df, [*by, *cols, ady_col, *value_cols], "derive_var_ablfl")
     ady = pd.to_numeric(df[ady_col])
-    cand = df[(ady <= baseline_day).fillna(False).to_numpy(dtype=bool) & _has_value(df, value_cols).to_numpy()]
+    mask = (ady <= baseline_day).fillna(False).to_numpy(dtype=bool) & _has_value(df, value_cols).to_numpy()
+    cand = df.loc[mask, list(dict.fromkeys([*by, *cols]))]
     base_idx = filter_extreme(cand, by, order, "last").index
     is_base = df.index.isin(base_idx)
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write: the input is never modified
     out[new_col] = pd.Series("Y", index=df.index, dtype="str").where(is_base)
     if set_avisit:
         avisit = out["AVISIT"] if "AVISIT" in out else pd.Series(np.nan, index=df.index, dtype="str")
@@ -274,7 +276,7 @@ def derive_var_anl01fl(
     require_columns(df, [*by, ady_col, avisitn_col, target_col, *value_cols, *extra], "derive_var_anl01fl")
     ady = pd.to_numeric(df[ady_col]).astype("Float64")
     target = pd.to_numeric(df[target_col]).astype("Float64")
-    work = df.assign(_DIST=(ady - target).abs(), _ADY=ady)
+    work = df[list(dict.fromkeys([*by, avisitn_col, *extra]))].assign(_DIST=(ady - target).abs(), _ADY=ady)
     in_window = (work[avisitn_col].notna() & target.notna() & ady.notna()).to_numpy(dtype=bool)
     cand = work[in_window & _has_value(df, value_cols).to_numpy()]
     order: list[str | tuple[str, bool]] = [("_DIST", False), "_ADY", *extra]
@@ -282,6 +284,6 @@ def derive_var_anl01fl(
     flag = df.index.isin(chosen)
     if ablfl_col in df.columns:
         flag |= (df[ablfl_col] == "Y").fillna(False).to_numpy(dtype=bool)
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write: the input is never modified
     out[new_col] = pd.Series("Y", index=df.index, dtype="str").where(flag)
     return out

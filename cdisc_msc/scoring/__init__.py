@@ -18,8 +18,9 @@ cannot be determined is missing (NaN).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+import numpy as np
 import pandas as pd
 
 
@@ -50,7 +51,25 @@ def yn(mask: pd.Series) -> pd.Series:
     return out.where(m.notna().to_numpy())
 
 
+def upper_stripped(values: pd.Series) -> pd.Series:
+    """``values`` as text, stripped and upper-cased, NaN where missing (str
+    dtype); each distinct value is transformed once (answers repeat a lot).
+
+    >>> upper_stripped(pd.Series([" y", None, "N", " y"])).tolist()
+    ['Y', nan, 'N', 'Y']
+    """
+    return per_distinct_text(values.astype("str"), lambda t: t.str.strip().str.upper()).where(values.notna())
+
+
+def per_distinct_text(text: pd.Series, transform: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """``transform(text)`` (element-wise string operations) worked out once per
+    distinct value of ``text`` and spread back; index and dtype as ``transform`` gives."""
+    codes, distinct = pd.factorize(text, use_na_sentinel=False)
+    done = transform(pd.Series(distinct, dtype=text.dtype))
+    return pd.Series(done.array.take(np.asarray(codes, dtype=np.intp)), index=text.index, name=text.name)
+
+
 # Submodules are not imported here, so that this light module (the helpers
 # above) can be imported by them and by cdisc_msc.adam without cycles;
 # ``from cdisc_msc.scoring import sf36`` imports a submodule on demand.
-__all__ = ["MissingColumnsError", "require_columns", "yn"]
+__all__ = ["MissingColumnsError", "per_distinct_text", "require_columns", "upper_stripped", "yn"]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from cdisc_msc.scoring import require_columns
+from cdisc_msc.scoring import require_columns, upper_stripped
 
 PREFIX = "BILAG1"
 CATEGORY = "BILAG"
@@ -76,7 +76,7 @@ def normalise_grades(form: pd.DataFrame, columns: tuple[str, ...] | list[str] = 
     bad = []
     for col in columns:  # 8 columns (or 16 with baseline), vectorised over rows
         s = form[col]
-        text = s.astype("str").str.strip().str.upper().where(s.notna())
+        text = upper_stripped(s)
         text = text.where(text != "")
         wrong = text.notna() & ~text.isin(GRADES)
         if wrong.any():

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cdisc_msc.scoring import require_columns
+from cdisc_msc.scoring import require_columns, upper_stripped
 
 PREFIX = "SLED1"
 CATEGORY = "SELENA-SLEDAI"
@@ -91,7 +91,7 @@ def presence(values: pd.Series) -> pd.Series:
     >>> presence(pd.Series(["Y", "absent", None, 1])).tolist()
     [1.0, 0.0, nan, 1.0]
     """
-    text = values.astype("str").str.strip().str.upper().where(values.notna())
+    text = upper_stripped(values)
     out = pd.Series(np.nan, index=values.index, dtype=float)
     out[text.isin(_TRUE).to_numpy()] = 1.0
     out[text.isin(_FALSE).to_numpy()] = 0.0

@@ -199,22 +199,31 @@ def derive_lobxfl(df: pd.DataFrame, by: list[str], result_var: str, dtc_var: str
     ``rfxstdtc`` is aligned with ``df`` (one value per record).
     """
     require(df, [*by, result_var, dtc_var], "derive_lobxfl")
-    out = df.copy()
-    d = dtc_to_date(out[dtc_var])
-    r = dtc_to_date(rfxstdtc)
-    t = dtc_to_datetime(out[dtc_var])
-    rt = dtc_to_datetime(rfxstdtc)
-    same_day_ok = (d == r) & ~(t.notna() & rt.notna() & (t > rt))
-    eligible = (d < r) | same_day_ok
-    res = out[result_var]
-    eligible &= res.notna() & (res.astype("string") != "")
-    cand = out[eligible.fillna(False).to_numpy()].assign(_ts=_start_ts(out[dtc_var])[eligible.fillna(False).to_numpy()])
-    seq_cols = [c for c in out.columns if c.endswith("SEQ")]
-    order = ["_ts", *seq_cols[:1]]
-    last = cand.sort_values([*by, *order], kind="mergesort").groupby(by, sort=False).tail(1).index
-    out[flag_var] = pd.Series(pd.NA, index=out.index, dtype="string")
-    out.loc[last, flag_var] = "Y"
-    return out
+    d, t, start = _dtc_parts(df[dtc_var])
+    r, rt, _ = _dtc_parts(rfxstdtc)
+    same_day_ok = (d == r) & ~(~np.isnat(t) & ~np.isnat(rt) & (t > rt))
+    res = df[result_var]
+    has_res = (res.notna() & (res.astype("string") != "")).fillna(False).to_numpy(dtype=bool)
+    eligible = ((d < r) | same_day_ok) & has_res
+    seq_cols = [c for c in df.columns if c.endswith("SEQ")]
+    # the last candidate of each group in (time, --SEQ) order: a stable sort on
+    # the order alone keeps each group's records in that order
+    cand = df.loc[eligible, [*by, *seq_cols[:1]]].assign(_ts=start[eligible])
+    last = cand.sort_values(["_ts", *seq_cols[:1]], kind="mergesort").groupby(by, sort=False).tail(1).index
+    flag = pd.Series(np.where(df.index.isin(last), "Y", None), index=df.index, dtype="string")
+    return df.assign(**{flag_var: flag})
+
+
+def _dtc_parts(dtc: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Complete date, complete date-time and start instant (date only -> 00:00)
+    of ISO values as datetime64 arrays (NaT where unknown), each distinct value
+    parsed once."""
+    codes, uniques = pd.factorize(dtc.astype("string"), use_na_sentinel=False)
+    distinct = pd.Series(uniques, dtype="string")
+    date, full = _dtc_to_date(distinct), _dtc_to_datetime(distinct)
+    start = full.fillna(date)
+    pick = np.asarray(codes, dtype=np.intp)
+    return tuple(s.to_numpy(dtype="datetime64[ns]")[pick] for s in (date, full, start))
 
 
 # ------------------------------------------------------------------ SUPPQUAL

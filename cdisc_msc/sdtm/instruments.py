@@ -29,7 +29,7 @@ from cdisc_msc.scoring.eq5d import DIMENSIONS as EQ5D_DIMENSIONS
 from cdisc_msc.scoring.eq5d import VAS_TESTCD as EQ5D_VAS_TESTCD
 from cdisc_msc.scoring.sf36 import ITEMS as SF36_ITEMS
 from cdisc_msc.sdtm.common import (
-    add_days_and_epoch, derive_lobxfl, derive_seq, require, sdtm_visit,
+    add_days_and_epoch, derive_lobxfl, derive_seq, iso_date, require, sdtm_visit,
 )
 from cdisc_msc.spec.ct import load_ct
 
@@ -104,7 +104,8 @@ def bilag_items() -> list[Item]:
 # ------------------------------------------------------------------ reshaping
 def number_text(values: pd.Series, decimals: int | None = None) -> pd.Series:
     """Numbers as text: the shortest form (no spurious ``.0``), or exactly
-    ``decimals`` decimals when the value has no more than that.
+    ``decimals`` decimals when the value has no more than that. Each distinct
+    value is formatted once (bit-exact, so ``-0.0`` stays ``-0``).
 
     >>> number_text(pd.Series([3.0, 1.5, 2.0, None], dtype="Float64")).tolist()
     ['3', '1.5', '2', <NA>]
@@ -112,15 +113,38 @@ def number_text(values: pd.Series, decimals: int | None = None) -> pd.Series:
     ['2.0', '1.55']
     """
     num = pd.to_numeric(values, errors="coerce").astype("Float64")
-    out = pd.Series(pd.NA, index=values.index, dtype="string")
-    ok = num.notna()
-    x = num[ok].to_numpy(dtype="float64")
-    text = [np.format_float_positional(v, trim="-") for v in x]  # one call per value; no vectorised numpy equivalent
+    ok = num.notna().to_numpy(dtype=bool)
+    x = num.to_numpy(dtype="float64", na_value=np.nan)[ok]
+    bits, inverse = np.unique(x.view(np.int64), return_inverse=True)
+    distinct = bits.view(np.float64)
+    text = [np.format_float_positional(v, trim="-") for v in distinct]  # no vectorised numpy equivalent
     if decimals is not None:
-        fixed = np.round(x, decimals) == x
-        text = [f"{v:.{decimals}f}" if f else t for v, f, t in zip(x, fixed, text)]
-    out[ok] = text
-    return out
+        fixed = np.round(distinct, decimals) == distinct
+        text = [f"{v:.{decimals}f}" if f else t for v, f, t in zip(distinct, fixed, text)]
+    out = np.full(len(values), None, dtype=object)
+    out[ok] = np.asarray(text, dtype=object)[inverse.reshape(-1)] if len(text) else np.empty(0, dtype=object)
+    return pd.Series(out, index=values.index, dtype="string")
+
+
+def clean_text(values: pd.Series) -> np.ndarray:
+    """Text stripped of surrounding blanks, ``None`` where missing or empty, as
+    an object array; each distinct value is stripped once.
+
+    >>> clean_text(pd.Series([" Y", "", None, "Y"], dtype="string")).tolist()
+    ['Y', None, None, 'Y']
+    """
+    codes, distinct = pd.factorize(values.astype("string"), use_na_sentinel=True)
+    stripped = [v.strip() for v in distinct]
+    table = np.array([v if v != "" else None for v in stripped] + [None], dtype=object)
+    return table[np.asarray(codes, dtype=np.intp)]  # code -1 (missing) -> the trailing None
+
+
+def answer_text(column: pd.Series, decimals: int | None = None) -> np.ndarray:
+    """The raw answer as text (numbers by :func:`number_text`), ``None`` = not answered."""
+    if pd.api.types.is_numeric_dtype(column):
+        text = number_text(column, decimals).to_numpy(dtype=object, na_value=None)
+        return np.where(text == "", None, text)
+    return clean_text(column)
 
 
 def melt_items(form: pd.DataFrame, items: list[Item], keys: list[str], prefix: str) -> pd.DataFrame:
@@ -128,48 +152,86 @@ def melt_items(form: pd.DataFrame, items: list[Item], keys: list[str], prefix: s
     ``<prefix>CAT`` and ``_VALUE`` (the raw answer as text, NA = not answered),
     plus ``keys`` and ``_ITEMORD`` (position of the item on the form).
 
+    Records come item by item (all rows of the first item, then the second...).
+    The long frame is assembled with numpy (keys tiled, item columns repeated),
+    so item texts share one string object each.
+
     >>> f = pd.DataFrame({"SUBJID": ["001"], "MO": [2.0], "SC": [None]})
     >>> it = [Item("MO", "EQ5D0201", "EQ5D02-Mobility", "EQ-5D-5L"), Item("SC", "EQ5D0202", "EQ5D02-Self-Care", "EQ-5D-5L")]
     >>> melt_items(f, it, ["SUBJID"], "QS")[["QSTESTCD", "_VALUE"]].values.tolist()
     [['EQ5D0201', '2'], ['EQ5D0202', <NA>]]
     """
     require(form, [*keys, *(i.column for i in items)], f"melt_items ({prefix})")
-    parts = []
-    for order, item in enumerate(items, start=1):  # loop over items (columns), vectorised over rows
-        col = form[item.column]
-        text = (number_text(col, item.decimals) if pd.api.types.is_numeric_dtype(col)
-                else col.astype("string").str.strip())
-        parts.append(form[keys].assign(**{
-            f"{prefix}TESTCD": item.testcd, f"{prefix}TEST": item.test, f"{prefix}CAT": item.cat,
-            "_VALUE": text.where(text != ""), "_ITEMORD": order,
-        }))
-    return pd.concat(parts, ignore_index=True)
+    n, k = len(form), len(items)
+    out = form[keys].take(np.tile(np.arange(n), k)).reset_index(drop=True)
+    for var, attr in ((f"{prefix}TESTCD", "testcd"), (f"{prefix}TEST", "test"), (f"{prefix}CAT", "cat")):
+        per_item = np.array([getattr(i, attr) for i in items], dtype=object)
+        out[var] = pd.Series(np.repeat(per_item, n), dtype="str")
+    value = np.empty(n * k, dtype=object)
+    for pos, item in enumerate(items):  # loop over items (columns), vectorised over rows
+        value[pos * n:(pos + 1) * n] = answer_text(form[item.column], item.decimals)
+    out["_VALUE"] = pd.Series(value, dtype="string")
+    out["_ITEMORD"] = np.repeat(np.arange(1, k + 1, dtype=np.int64), n)
+    return out
 
 
-def result_and_status(long: pd.DataFrame, prefix: str, reason_col: str, numeric: bool | pd.Series) -> pd.DataFrame:
+def result_and_status(long: pd.DataFrame, prefix: str, reason_col: str, numeric: bool | np.ndarray) -> pd.DataFrame:
     """--ORRES/--STRESC/--STRESN/--STAT/--REASND from ``_VALUE``.
 
     An answered item: ORRES = STRESC = the answer, STRESN = its number when
     ``numeric`` (a bool or a per-record mask). An item not answered:
-    --STAT = NOT DONE; --REASND = the form's not-done reason (``reason_col``)
-    when the whole form was not done, else empty.
+    --STAT = NOT DONE; --REASND = the form's not-done reason (``reason_col``,
+    already stripped with empty as missing: :func:`clean_text`) when the whole
+    form was not done, else empty. Numbers are parsed once per distinct answer.
 
     >>> d = pd.DataFrame({"_VALUE": ["2", None], "QSND": [None, None]})
     >>> result_and_status(d, "QS", "QSND", True)[["QSSTRESN", "QSSTAT"]].values.tolist()
     [[2.0, <NA>], [nan, 'NOT DONE']]
     """
     require(long, ["_VALUE", reason_col], "result_and_status")
-    out = long.copy()
-    value = out["_VALUE"].astype("string")
-    answered = value.notna()
-    num_mask = pd.Series(numeric, index=out.index) if isinstance(numeric, bool) else numeric.reindex(out.index)
-    out[f"{prefix}ORRES"] = value
-    out[f"{prefix}STRESC"] = value
-    out[f"{prefix}STRESN"] = pd.to_numeric(value.where(num_mask.astype(bool)), errors="coerce").astype("float64")
-    out[f"{prefix}STAT"] = pd.Series(pd.NA, index=out.index, dtype="string").mask(~answered, NOT_DONE)
-    reason = out[reason_col].astype("string").str.strip()
-    out[f"{prefix}REASND"] = reason.where(~answered & reason.notna() & (reason != ""))
-    return out
+    value = long["_VALUE"].astype("string")
+    answered = value.notna().to_numpy(dtype=bool)
+    codes, distinct = pd.factorize(value, use_na_sentinel=True)
+    numbers = np.append(pd.to_numeric(pd.Series(distinct, dtype="string"), errors="coerce")
+                        .astype("float64").to_numpy(), np.nan)
+    stresn = numbers[np.asarray(codes, dtype=np.intp)]
+    if not (isinstance(numeric, bool) and numeric):
+        stresn = np.where(np.asarray(numeric, dtype=bool), stresn, np.nan)
+    reason = long[reason_col].astype("string")
+    return long.assign(**{
+        f"{prefix}ORRES": value,
+        f"{prefix}STRESC": value,
+        f"{prefix}STRESN": stresn,
+        f"{prefix}STAT": pd.Series(np.where(answered, None, NOT_DONE), index=long.index, dtype="string"),
+        f"{prefix}REASND": reason.where(~answered & reason.notna().to_numpy(dtype=bool)),
+    })
+
+
+def form_item_records(form: pd.DataFrame, items: list[Item], prefix: str, date_col: str, reason_col: str,
+                      numeric: bool | frozenset[str]) -> pd.DataFrame:
+    """One record per form row and item with --ORRES/--STRESC/--STRESN/--STAT/
+    --REASND and --DTC (the form date; kept when the form already has --DTC,
+    e.g. after :func:`visit_timing`). Identifiers and timing a wide form already
+    carries (STUDYID, DOMAIN, USUBJID, --DY, EPOCH) are repeated on its records.
+    ``numeric``: every answer is a number (bool) or the test codes that are.
+
+    >>> f = pd.DataFrame({"SUBJID": ["001"], "VISIT": ["M3"], "VISITNUM": [4.0], "QSDT": ["2024-06-01"],
+    ...                   "QSND": [None], "MO": [1.0]})
+    >>> form_item_records(f, eq5d_items()[:1], "QS", "QSDT", "QSND", True)[["QSORRES", "QSDTC"]].values.tolist()
+    [['1', '2024-06-01']]
+    """
+    dtc = f"{prefix}DTC"
+    keys = ["SUBJID", "VISIT", "VISITNUM", date_col, reason_col, *(["_ROW"] if "_ROW" in form else [])]
+    require(form, keys, f"form_item_records ({prefix})")
+    wide = form.assign(**{reason_col: pd.Series(clean_text(form[reason_col]), index=form.index, dtype="string")})
+    if dtc not in wide.columns:
+        wide[dtc] = iso_date(wide[date_col])
+    timing = [c for c in ("STUDYID", "DOMAIN", "USUBJID", dtc, f"{prefix}DY", "EPOCH") if c in wide.columns]
+    long = melt_items(wide, items, [*keys, *timing], prefix)
+    mask = numeric if isinstance(numeric, bool) else np.repeat(
+        np.array([i.testcd in numeric for i in items], dtype=bool), len(wide))
+    long = result_and_status(long, prefix, reason_col, mask)
+    return long.drop(columns=[date_col, reason_col, "_VALUE"])
 
 
 def visit_dates(sv: pd.DataFrame | None) -> pd.DataFrame:
@@ -202,18 +264,42 @@ def add_visit(df: pd.DataFrame, sv: pd.DataFrame | None, dtc_var: str) -> pd.Dat
     return out.drop(columns=["_SVDTC"])
 
 
+def visit_timing(df: pd.DataFrame, prefix: str, dm: pd.DataFrame, se: pd.DataFrame | None,
+                 sv: pd.DataFrame | None) -> pd.DataFrame:
+    """VISIT (SDTM name), --DTC fallback to the visit date, --DY and EPOCH.
+
+    Every output depends on the record's own USUBJID, VISIT, VISITNUM and
+    --DTC only, so a wide form can be timed once per row before it is melted
+    into one record per item.
+    """
+    dtc = f"{prefix}DTC"
+    require(df, ["USUBJID", "VISIT", "VISITNUM", dtc], "visit_timing")
+    require(dm, ["USUBJID", "RFSTDTC", "RFXSTDTC"], "visit_timing (DM)")
+    out = add_visit(df, sv, dtc)
+    return add_days_and_epoch(out, dm, se, {dtc: f"{prefix}DY"}, dtc)
+
+
+def sequence_and_baseline(df: pd.DataFrame, prefix: str, dm: pd.DataFrame, order: list[str],
+                          lobxfl_by: list[str]) -> pd.DataFrame:
+    """--SEQ (within subject by ``order``) and --LOBXFL (per subject and
+    ``lobxfl_by`` on the ``--ORRES`` result) of timed findings records."""
+    dtc = f"{prefix}DTC"
+    require(df, ["USUBJID", dtc, f"{prefix}ORRES", *order, *lobxfl_by], "sequence_and_baseline")
+    require(dm, ["USUBJID", "RFXSTDTC"], "sequence_and_baseline (DM)")
+    out = derive_seq(df, f"{prefix}SEQ", order)
+    rfx = out["USUBJID"].map(dm.drop_duplicates("USUBJID").set_index("USUBJID")["RFXSTDTC"])
+    return derive_lobxfl(out, ["USUBJID", *lobxfl_by], f"{prefix}ORRES", dtc, rfx, f"{prefix}LOBXFL")
+
+
 def finish_findings(df: pd.DataFrame, prefix: str, dm: pd.DataFrame, se: pd.DataFrame | None,
                     sv: pd.DataFrame | None, order: list[str], lobxfl_by: list[str]) -> pd.DataFrame:
     """The timing and identifier variables every findings record gets:
     VISIT (SDTM name), --DTC fallback to the visit date, --DY, EPOCH, --SEQ
     (within subject by ``order``) and --LOBXFL (per subject and ``lobxfl_by``
-    on the ``--ORRES`` result).
+    on the ``--ORRES`` result): :func:`visit_timing` then
+    :func:`sequence_and_baseline`.
     """
     dtc = f"{prefix}DTC"
     require(df, ["USUBJID", "VISIT", "VISITNUM", dtc, f"{prefix}ORRES", *order, *lobxfl_by], "finish_findings")
     require(dm, ["USUBJID", "RFSTDTC", "RFXSTDTC"], "finish_findings (DM)")
-    out = add_visit(df, sv, dtc)
-    out = add_days_and_epoch(out, dm, se, {dtc: f"{prefix}DY"}, dtc)
-    out = derive_seq(out, f"{prefix}SEQ", order)
-    rfx = out["USUBJID"].map(dm.drop_duplicates("USUBJID").set_index("USUBJID")["RFXSTDTC"])
-    return derive_lobxfl(out, ["USUBJID", *lobxfl_by], f"{prefix}ORRES", dtc, rfx, f"{prefix}LOBXFL")
+    return sequence_and_baseline(visit_timing(df, prefix, dm, se, sv), prefix, dm, order, lobxfl_by)

@@ -17,8 +17,10 @@ from __future__ import annotations
 import pandas as pd
 
 from cdisc_msc.sdtm.build import SdtmContext
-from cdisc_msc.sdtm.common import add_subject_ids, iso_date, require
-from cdisc_msc.sdtm.instruments import Item, eq5d_items, finish_findings, melt_items, result_and_status, sf36_items
+from cdisc_msc.sdtm.common import add_subject_ids, iso_date
+from cdisc_msc.sdtm.instruments import (
+    Item, eq5d_items, form_item_records, sequence_and_baseline, sf36_items, visit_timing,
+)
 
 FORMS: dict[str, list[Item]] = {"sf36": sf36_items(), "eq5d": eq5d_items()}
 
@@ -32,25 +34,21 @@ def questionnaire_records(form: pd.DataFrame, items: list[Item]) -> pd.DataFrame
     >>> r[["QSTESTCD", "QSORRES", "QSSTAT"]].values.tolist()[:2]
     [['EQ5D0201', '1', <NA>], ['EQ5D0202', <NA>, 'NOT DONE']]
     """
-    keys = ["SUBJID", "VISIT", "VISITNUM", "QSDT", "QSND", *(["_ROW"] if "_ROW" in form else [])]
-    require(form, keys, "questionnaire_records")
-    long = melt_items(form, items, keys, "QS")
-    long = result_and_status(long, "QS", "QSND", True)
-    long["QSDTC"] = iso_date(long["QSDT"])
-    return long.drop(columns=["QSDT", "QSND", "_VALUE"])
+    return form_item_records(form, items, "QS", "QSDT", "QSND", True)
 
 
 def build(ctx: SdtmContext) -> dict[str, pd.DataFrame]:
-    """QS from sf36.csv and eq5d.csv."""
+    """QS from sf36.csv and eq5d.csv: identifiers and timing per questionnaire
+    (form row), then one record per item."""
     parts = []
     for name, items in FORMS.items():
         form = ctx.form(name)
-        recs = questionnaire_records(form, items)
+        wide = add_subject_ids(form.assign(QSDTC=iso_date(form["QSDT"])), ctx.subjects, ctx.config, "QS")
+        wide = visit_timing(wide, "QS", ctx.subjects, ctx.datasets.get("SE"), ctx.datasets.get("SV"))
+        recs = questionnaire_records(wide, items)
         ctx.accounting.flow(name, "QS", len(form), len(recs),
                             f"{len(items)} item records per questionnaire; unanswered items QSSTAT=NOT DONE")
         parts.append(recs)
-    qs = pd.concat(parts, ignore_index=True)
-    qs = add_subject_ids(qs, ctx.subjects, ctx.config, "QS")
-    qs = finish_findings(qs, "QS", ctx.subjects, ctx.datasets.get("SE"), ctx.datasets.get("SV"),
-                         order=["QSCAT", "VISITNUM", "QSTESTCD"], lobxfl_by=["QSCAT", "QSTESTCD"])
+    qs = sequence_and_baseline(pd.concat(parts, ignore_index=True), "QS", ctx.subjects,
+                               order=["QSCAT", "VISITNUM", "QSTESTCD"], lobxfl_by=["QSCAT", "QSTESTCD"])
     return {"QS": qs.drop(columns=[c for c in qs.columns if c.startswith("_") or c == "SUBJID"])}

@@ -15,9 +15,9 @@ from __future__ import annotations
 import pandas as pd
 
 from cdisc_msc.sdtm.build import SdtmContext
-from cdisc_msc.sdtm.common import add_subject_ids, iso_date, require
+from cdisc_msc.sdtm.common import add_subject_ids, iso_date
 from cdisc_msc.sdtm.instruments import (
-    PGA_TESTCD, Item, bilag_items, finish_findings, melt_items, result_and_status, sledai_items,
+    PGA_TESTCD, Item, bilag_items, form_item_records, sequence_and_baseline, sledai_items, visit_timing,
 )
 
 FORMS: dict[str, list[Item]] = {"sledai": sledai_items(), "bilag": bilag_items()}
@@ -34,24 +34,21 @@ def classification_records(form: pd.DataFrame, items: list[Item]) -> pd.DataFram
     >>> classification_records(f, bilag_items())[["RSTESTCD", "RSORRES", "RSSTAT"]].values.tolist()[-1]
     ['BILAG108', <NA>, 'NOT DONE']
     """
-    keys = ["SUBJID", "VISIT", "VISITNUM", "RSDT", "RSND", *(["_ROW"] if "_ROW" in form else [])]
-    require(form, keys, "classification_records")
-    long = melt_items(form, items, keys, "RS")
-    long = result_and_status(long, "RS", "RSND", long["RSTESTCD"].isin(NUMERIC_TESTCDS))
-    long["RSDTC"] = iso_date(long["RSDT"])
-    return long.drop(columns=["RSDT", "RSND", "_VALUE"])
+    return form_item_records(form, items, "RS", "RSDT", "RSND", NUMERIC_TESTCDS)
 
 
 def build(ctx: SdtmContext) -> dict[str, pd.DataFrame]:
-    """RS from sledai.csv and bilag.csv."""
+    """RS from sledai.csv and bilag.csv: identifiers and timing per form row,
+    then one record per item."""
     parts = []
     for name, items in FORMS.items():
         form = ctx.form(name)
-        recs = classification_records(form, items)
+        wide = add_subject_ids(form.assign(RSDTC=iso_date(form["RSDT"])), ctx.subjects, ctx.config, "RS")
+        wide = visit_timing(wide, "RS", ctx.subjects, ctx.datasets.get("SE"), ctx.datasets.get("SV"))
+        recs = classification_records(wide, items)
         ctx.accounting.flow(name, "RS", len(form), len(recs),
                             f"{len(items)} item records per form; not-recorded items RSSTAT=NOT DONE")
         parts.append(recs)
-    rs = add_subject_ids(pd.concat(parts, ignore_index=True), ctx.subjects, ctx.config, "RS")
-    rs = finish_findings(rs, "RS", ctx.subjects, ctx.datasets.get("SE"), ctx.datasets.get("SV"),
-                         order=["RSCAT", "VISITNUM", "RSTESTCD"], lobxfl_by=["RSCAT", "RSTESTCD"])
+    rs = sequence_and_baseline(pd.concat(parts, ignore_index=True), "RS", ctx.subjects,
+                               order=["RSCAT", "VISITNUM", "RSTESTCD"], lobxfl_by=["RSCAT", "RSTESTCD"])
     return {"RS": rs.drop(columns=[c for c in rs.columns if c.startswith("_") or c == "SUBJID"])}
