@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
+import numpy as np
 import pandas as pd
 
 from cdisc_msc.spec.model import Dataset
@@ -45,12 +46,39 @@ def conform(df: pd.DataFrame, ds: Dataset, allow_missing: Iterable[str] = ()) ->
         if var.is_numeric:
             out[var.name] = pd.to_numeric(col, errors="raise").astype("float64")
         else:
-            s = col.astype("string")
-            out[var.name] = s.astype(object).where(s.notna(), None)
+            out[var.name] = text_objects(col)
     return pd.DataFrame(out, index=df.index).reset_index(drop=True)
 
 
+def text_objects(col: pd.Series) -> np.ndarray:
+    """A text column as an object array of ``str`` with ``None`` for missing.
+
+    Columns that already hold only text (object or pandas string dtype) are
+    converted without a per-value round trip; anything else goes through
+    pandas' string conversion.
+
+    >>> text_objects(pd.Series(["A", None, float("nan")], dtype=object)).tolist()
+    ['A', None, None]
+    """
+    if isinstance(col.dtype, pd.StringDtype):
+        return col.to_numpy(dtype=object, na_value=None)
+    if col.dtype == object and pd.api.types.infer_dtype(col, skipna=True) in ("string", "empty"):
+        arr = col.to_numpy(dtype=object, copy=True)
+        arr[pd.isna(arr)] = None
+        return arr
+    s = col.astype("string")
+    return s.to_numpy(dtype=object, na_value=None)
+
+
 def sort_by_keys(df: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
-    """Sort records by the dataset keys (stable)."""
+    """Sort records by the dataset keys (stable; missing values first).
+
+    Each key is factorised in sorted order once and the integer codes are
+    sorted together, which orders exactly as a stable multi-column sort.
+    """
     keys = [k for k in ds.keys if k in df.columns]
-    return df.sort_values(keys, kind="mergesort", na_position="first").reset_index(drop=True)
+    if not keys or df.empty:
+        return df.reset_index(drop=True)
+    codes = [pd.factorize(df[k], sort=True, use_na_sentinel=True)[0] for k in keys]
+    order = np.lexsort(codes[::-1])
+    return df.iloc[order].reset_index(drop=True)
