@@ -18,21 +18,29 @@ Works on any Define-XML 2.0/2.1 file, not only ours. Checked, per dataset:
   and the variable;
 * labels and variable order agree with the XPT (warnings).
 
-``check_consistency(define, xpt_dir)`` returns every problem found.
+``check_consistency(define, xpt_dir)`` returns every problem found. A caller
+that has read the XPT files already (the validator) passes them as
+``datasets`` (``LoadedDataset``: frame, XPT metadata and, optionally, a
+column factoriser) so they are not read again.
+
+Data values are compared as text (``values.as_text``), but each column is
+converted once per distinct value: a column is kept as codes into its
+distinct texts, and a value-level item is evaluated on the distinct
+combinations of its where-clause variables and the variable, not per record.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Callable, Mapping
 
+import numpy as np
 import pandas as pd
 from lxml import etree
 
 from cdisc_msc.define.schema import parse_define
-from cdisc_msc.define.values import (
-    Condition, as_text, distinct_text, format_number, max_text_length, where_mask,
-)
+from cdisc_msc.define.values import Condition, as_text, condition_mask, format_number
 from cdisc_msc.io.meta import XptDataset
 from cdisc_msc.io.xpt import XptFormatError, read_xpt
 from cdisc_msc.problems import Problem
@@ -47,6 +55,7 @@ COVERED_VARIABLE_RE = re.compile(r"(TESTCD|PARMCD|^PARAMCD|^QNAM)$")
 MAX_VALUES_LISTED = 10
 MAX_VALUE_PROBLEMS = 20
 """Per variable: undefined codelist values reported one by one; the rest counted in one more problem."""
+TEXT_COMPARATORS = frozenset({"EQ", "IN", "NE", "NOTIN"})
 
 
 # --------------------------------------------------------------------------- the define, read
@@ -197,11 +206,145 @@ def _coded_values(codelist: DefCodelist, numeric: bool) -> set[str]:
     return {_as_number_text(v) for v in codelist.values} if numeric else set(codelist.values)
 
 
+# --------------------------------------------------------------------------- the data, as text
+
+
+Factorizer = Callable[[str], "tuple[np.ndarray, np.ndarray]"]
+
+
+@dataclass
+class LoadedDataset:
+    """A dataset file already read: its frame, its XPT metadata and, optionally, a column factoriser.
+
+    ``codes(name)`` returns a column's codes (-1 = missing) and distinct values
+    like ``pd.factorize``; blank text may be missing (NaN) or ``""``, both are
+    missing as text.
+    """
+
+    frame: pd.DataFrame
+    meta: XptDataset
+    codes: Factorizer | None = None
+
+
+def _factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    codes, uniques = pd.factorize(values.to_numpy(), use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.intp), np.asarray(uniques, dtype=object)
+
+
+def _lookup(table: np.ndarray, missing: object) -> np.ndarray:
+    """``table`` with one more slot for code -1 (missing)."""
+    out = np.empty(len(table) + 1, dtype=table.dtype)
+    out[:-1], out[-1] = table, missing
+    return out
+
+
+class _Columns:
+    """The columns of one dataset as text (``as_text``), each converted once per distinct value.
+
+    >>> c = _Columns(pd.DataFrame({"A": ["x", "", None, "x"], "N": [1.0, 2.5, None, 1.0]}))
+    >>> sorted(c.distinct("A")), sorted(c.distinct("N")), c.has_values("A")
+    (['x'], ['1', '2.5'], True)
+    """
+
+    MAX_COMBINED = 2 ** 62
+
+    def __init__(self, frame: pd.DataFrame, codes: Factorizer | None = None) -> None:
+        self.frame = frame
+        self._factorizer = codes or (lambda name: _factorize(frame[name]))
+        self._codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._texts: dict[str, np.ndarray] = {}
+        self._combos: dict[tuple[str, ...], np.ndarray] = {}
+
+    def codes(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        if name not in self._codes:
+            self._codes[name] = self._factorizer(name)
+        return self._codes[name]
+
+    def texts(self, name: str) -> np.ndarray:
+        """``as_text`` of each distinct value of the column (None = missing as text)."""
+        if name not in self._texts:
+            uniques = self.codes(name)[1]
+            self._texts[name] = as_text(pd.Series(uniques, dtype=object)).to_numpy(dtype=object)
+        return self._texts[name]
+
+    def _numeric(self, name: str) -> bool:
+        return pd.api.types.is_float_dtype(self.frame[name].dtype)
+
+    def has_values(self, name: str) -> bool:
+        """Some record has a value (numbers always do; blank text and special missings do not)."""
+        if self._numeric(name):
+            return bool(self.frame[name].notna().any())
+        return any(t is not None for t in self.texts(name))  # every distinct value occurs in some record
+
+    def distinct(self, name: str, used: np.ndarray | None = None) -> set[str]:
+        """The distinct texts of the column (of the distinct values selected by ``used``)."""
+        texts = self.texts(name)
+        return {t for t in (texts if used is None else texts[used]) if t is not None}
+
+    def used_has_values(self, name: str, used: np.ndarray) -> bool:
+        if self._numeric(name):
+            return bool(used.any())  # a distinct number is a value
+        return any(t is not None for t in self.texts(name)[used])
+
+    def _condition_hits(self, condition: Condition) -> np.ndarray:
+        """Per distinct value of the condition's variable (one more slot: missing), whether it meets the condition."""
+        codes, uniques = self.codes(condition.variable)
+        if (condition.comparator or "EQ") in TEXT_COMPARATORS:
+            texts = _lookup(self.texts(condition.variable), None)
+            values = set(condition.values)
+            hit = np.array([t is not None and t in values for t in texts], dtype=bool)
+            if "" in values:  # an empty CheckValue stands for a missing value
+                hit |= np.array([t is None for t in texts], dtype=bool)
+            return ~hit if condition.comparator in ("NE", "NOTIN") else hit
+        column = self.frame[condition.variable]
+        distinct = pd.Series(_lookup(np.asarray(uniques, dtype=object), None), dtype=object)
+        if pd.api.types.is_float_dtype(column.dtype):
+            distinct = distinct.astype("float64")
+        return condition_mask(pd.DataFrame({condition.variable: distinct}), condition).to_numpy(dtype=bool)
+
+    def _distinct_combinations(self, names: tuple[str, ...]) -> np.ndarray:
+        """The distinct combinations of the codes of ``names`` over the records, one row each."""
+        if names not in self._combos:
+            columns = [self.codes(n) for n in names]
+            radix = [len(u) + 1 for _, u in columns]
+            if float(np.prod(radix, dtype=float)) < self.MAX_COMBINED:
+                key = np.zeros(len(self.frame), dtype=np.int64)
+                for (codes, _), r in zip(columns, radix):
+                    key = key * r + (codes + 1)
+                key = pd.unique(key)
+                parts = []
+                for r in reversed(radix):
+                    key, part = np.divmod(key, r)
+                    parts.append(part - 1)
+                combos = np.column_stack(parts[::-1]) if parts else np.zeros((0, 0), dtype=np.int64)
+            else:  # too many combinations for one integer key
+                combos = pd.DataFrame({i: c for i, (c, _) in enumerate(columns)}).drop_duplicates().to_numpy()
+            self._combos[names] = combos.astype(np.intp, copy=False)
+        return self._combos[names]
+
+    def selected(self, conditions: list[Condition], name: str) -> np.ndarray:
+        """Which distinct values of ``name`` (one more slot: missing) the records meeting every condition hold."""
+        n = len(self.codes(name)[1]) + 1
+        if any(c.variable not in self.frame.columns for c in conditions):
+            return np.zeros(n, dtype=bool)  # a condition on an absent variable selects nothing
+        if len(self.frame) == 0:
+            return np.zeros(n, dtype=bool)
+        variables = tuple(dict.fromkeys([c.variable for c in conditions] + [name]))
+        combos = self._distinct_combinations(variables)
+        keep = np.ones(len(combos), dtype=bool)
+        for c in conditions:
+            keep &= self._condition_hits(c)[combos[:, variables.index(c.variable)]]
+        used = np.zeros(n, dtype=bool)
+        used[combos[keep, variables.index(name)]] = True  # code -1 marks the last slot
+        return used
+
+
 @dataclass
 class _Checker:
     model: DefineModel
     xpt_dir: Path
     define_name: str
+    loaded: Mapping[str, LoadedDataset] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     codelist_use: dict[str, set[str]] = field(default_factory=dict)
     codelist_incomplete: set[str] = field(default_factory=set)
@@ -226,13 +369,16 @@ class _Checker:
                              f"(and it is not marked def:HasNoData)")
                 self._note_incomplete(group)
                 continue
-            try:
-                frame, meta = read_xpt(path)
-            except (XptFormatError, OSError, ValueError) as exc:
-                self.add("error", "DEFCHK-XPT", fname, "", f"cannot read the dataset file: {exc}")
-                self._note_incomplete(group)
-                continue
-            self._dataset(group, frame, meta, fname)
+            loaded = self.loaded.get(fname)
+            if loaded is None:
+                try:
+                    frame, meta = read_xpt(path)
+                except (XptFormatError, OSError, ValueError) as exc:
+                    self.add("error", "DEFCHK-XPT", fname, "", f"cannot read the dataset file: {exc}")
+                    self._note_incomplete(group)
+                    continue
+                loaded = LoadedDataset(frame, meta)
+            self._dataset(group, loaded.frame, loaded.meta, fname, _Columns(loaded.frame, loaded.codes))
         for fname in sorted(set(files) - described):
             self.add("error", "DEFCHK-DATASET", fname, "",
                      f"dataset file {fname} has no ItemGroupDef in define.xml")
@@ -251,7 +397,8 @@ class _Checker:
                 if vitem is not None and vitem.codelist:
                     self.codelist_incomplete.add(vitem.codelist)
 
-    def _dataset(self, group: DefGroup, frame: pd.DataFrame, meta: XptDataset, fname: str) -> None:
+    def _dataset(self, group: DefGroup, frame: pd.DataFrame, meta: XptDataset, fname: str,
+                 columns: _Columns) -> None:
         if group.has_no_data and len(frame):
             self.add("error", "DEFCHK-HASNODATA", fname, group.name,
                      f"dataset {group.name} is marked def:HasNoData but {fname} has {len(frame)} records")
@@ -283,7 +430,7 @@ class _Checker:
                 if item.codelist:
                     self.codelist_incomplete.add(item.codelist)
                 continue
-            self._variable(group, ref, item, frame, meta.variable(name), fname)
+            self._variable(group, ref, item, frame, meta.variable(name), fname, columns)
         define_order = [n for n, _ in sorted(refs.items(), key=lambda kv: (kv[1][0].order is None, kv[1][0].order or 0))
                         if n in frame.columns]
         xpt_order = [n for n in xpt_names if n in refs]
@@ -291,13 +438,14 @@ class _Checker:
             self.add("warning", "DEFCHK-ORDER", fname, group.name,
                      "variable order in define.xml (OrderNumber) differs from the XPT",
                      value=" ".join(define_order), expected=" ".join(xpt_order))
-        self._value_level(group, refs, frame, meta, fname)
+        self._value_level(group, refs, frame, meta, fname, columns)
 
     # ---------------------------------------------------------------- variables
-    def _variable(self, group: DefGroup, ref: DefRef, item: DefItem, frame: pd.DataFrame, xvar, fname: str) -> None:
+    def _variable(self, group: DefGroup, ref: DefRef, item: DefItem, frame: pd.DataFrame, xvar, fname: str,
+                  columns: _Columns) -> None:
         where = f"{group.name}.{item.name}"
         column = frame[item.name]
-        has_values = bool(as_text(column).notna().any()) if len(frame) else False
+        has_values = columns.has_values(item.name) if len(frame) else False
         if len(frame) and not has_values and not ref.has_no_data:
             self.add("error", "DEFCHK-HASNODATA", fname, where,
                      f"{where} has no value in any record but is not marked def:HasNoData")
@@ -321,7 +469,7 @@ class _Checker:
             self.add("warning", "DEFCHK-LABEL", fname, where, f"{where}: label differs from the XPT label",
                      value=item.label, expected=xvar.label)
         if item.codelist:
-            self._codelist_values(item.codelist, column, xvar.is_numeric, where, fname)
+            self._codelist_values(item.codelist, lambda: columns.distinct(item.name), xvar.is_numeric, where, fname)
 
     def _length(self, item: DefItem, xvar, where: str, fname: str) -> None:
         if xvar.is_numeric:
@@ -340,14 +488,15 @@ class _Checker:
                      f"{where}: define.xml Length {item.length} but the XPT length is {xvar.length}",
                      value=str(item.length), expected=str(xvar.length))
 
-    def _codelist_values(self, oid: str, values: pd.Series, numeric: bool, where: str, fname: str) -> None:
+    def _codelist_values(self, oid: str, distinct: Callable[[], set[str]], numeric: bool, where: str,
+                         fname: str) -> None:
         codelist = self.model.codelists.get(oid)
         if codelist is None:
             self.add("error", "DEFCHK-CODELIST", self.define_name, where, f"{where}: CodeListRef {oid} has no CodeList")
             return
         if codelist.external:
             return
-        used = distinct_text(values)
+        used = distinct()
         self.codelist_use.setdefault(oid, set()).update(used)
         allowed = _coded_values(codelist, numeric)
         missing = sorted(used - allowed)
@@ -360,7 +509,8 @@ class _Checker:
                      f"{where}: ... and {len(missing) - MAX_VALUE_PROBLEMS} more values not in codelist {oid}")
 
     # ---------------------------------------------------------------- value level
-    def _value_level(self, group: DefGroup, refs: dict, frame: pd.DataFrame, meta: XptDataset, fname: str) -> None:
+    def _value_level(self, group: DefGroup, refs: dict, frame: pd.DataFrame, meta: XptDataset, fname: str,
+                     columns: _Columns) -> None:
         covered: dict[str, set[str]] = {}
         for name, (ref, item) in refs.items():
             if not item.value_list:
@@ -376,24 +526,24 @@ class _Checker:
                     if c.comparator in ("EQ", "IN"):
                         covered.setdefault(c.variable, set()).update(c.values)
                 if name in frame.columns:
-                    self._value_item(group, name, vref, conditions, frame, meta, fname)
+                    self._value_item(group, name, vref, conditions, frame, meta, fname, columns)
         for variable, values in sorted(covered.items()):
             if not COVERED_VARIABLE_RE.search(variable) or variable not in frame.columns:
                 continue
-            for value in sorted(distinct_text(frame[variable]) - values):
+            for value in sorted(columns.distinct(variable) - values):
                 self.add("error", "DEFCHK-VLM", fname, f"{group.name}.{variable}",
                          f"{group.name}.{variable} value {value!r} is in the data but no WhereClauseDef "
                          f"of {group.name} covers it", value=value)
 
     def _value_item(self, group: DefGroup, name: str, vref: DefRef, conditions: list[Condition],
-                    frame: pd.DataFrame, meta: XptDataset, fname: str) -> None:
+                    frame: pd.DataFrame, meta: XptDataset, fname: str, columns: _Columns) -> None:
         vitem = self.model.items.get(vref.item_oid)
         where = f"{group.name}.{name} where {_where_text(conditions)}"
         if vitem is None:
             self.add("error", "DEFCHK-REF", self.define_name, where, f"ItemRef {vref.item_oid} has no ItemDef")
             return
-        rows = frame.loc[where_mask(frame, conditions), name]
-        has_values = bool(as_text(rows).notna().any())
+        used = columns.selected(conditions, name)[:-1]  # the distinct values of the selected records
+        has_values = columns.used_has_values(name, used)
         if not has_values and not vref.has_no_data:
             self.add("error", "DEFCHK-VLM", fname, where,
                      f"{where}: no record has a value, but the value-level item is not marked def:HasNoData")
@@ -401,7 +551,7 @@ class _Checker:
             self.add("error", "DEFCHK-VLM", fname, where, f"{where}: marked def:HasNoData but records have values")
         xvar = meta.variable(name)
         if not xvar.is_numeric and vitem.data_type == "text" and vitem.length is not None:
-            longest = max_text_length(rows)
+            longest = max((len(v.encode("utf-8")) for v in columns.distinct(name, used)), default=0)
             if vitem.length > xvar.length:
                 self.add("error", "DEFCHK-LENGTH", fname, where,
                          f"{where}: value-level Length {vitem.length} exceeds the XPT length {xvar.length}",
@@ -411,7 +561,8 @@ class _Checker:
                          f"{where}: a value has {longest} characters, more than the value-level Length {vitem.length}",
                          value=str(vitem.length), expected=f"at least {longest}")
         if vitem.codelist:
-            self._codelist_values(vitem.codelist, rows, xvar.is_numeric, where, fname)
+            self._codelist_values(vitem.codelist, lambda: columns.distinct(name, used), xvar.is_numeric, where,
+                                  fname)
 
     # ---------------------------------------------------------------- codelists
     def _unused_terms(self) -> None:
@@ -428,10 +579,11 @@ class _Checker:
 
 
 def check_consistency(define: str | Path | bytes | etree._ElementTree, xpt_dir: str | Path,
-                      name: str | None = None) -> list[Problem]:
+                      name: str | None = None, datasets: Mapping[str, LoadedDataset] | None = None) -> list[Problem]:
     """Every mismatch between a define.xml and the XPT files of ``xpt_dir`` (see the module doc).
 
-    ``define`` is a path, the bytes or a parsed tree; ``name`` labels it in problems.
+    ``define`` is a path, the bytes or a parsed tree; ``name`` labels it in problems. ``datasets``
+    maps lower-case file names of ``xpt_dir`` to the files already read; the others are read here.
     """
     xpt_dir = Path(xpt_dir)
     if isinstance(define, etree._ElementTree):
@@ -443,7 +595,8 @@ def check_consistency(define: str | Path | bytes | etree._ElementTree, xpt_dir: 
             return problems
     if not xpt_dir.is_dir():
         return [Problem(code="DEFCHK-DIR", file=str(xpt_dir), message="dataset folder not found")]
-    return _Checker(read_model(tree), xpt_dir, label).run()
+    loaded = {k.lower(): v for k, v in (datasets or {}).items()}
+    return _Checker(read_model(tree), xpt_dir, label, loaded).run()
 
 
-__all__ = ["DefineModel", "check_consistency", "read_model"]
+__all__ = ["DefineModel", "LoadedDataset", "check_consistency", "read_model"]

@@ -4,11 +4,18 @@ Reading goes through ``read_dataset`` (an adapter: our XPT v5 reader, else
 pyreadstat) so the reader can be swapped. Character values are right-stripped
 and blank values become missing (NaN), so ``notna()`` means "has a value" for
 every column.
+
+Checks share per-column work through ``DatasetData``: each column is
+factorised once (``codes``: codes, -1 for missing, and the distinct values),
+and anything computed per distinct value (display text, dates, ISO 8601
+reasons) is computed once per dataset and spread to the records by code.
 """
 from __future__ import annotations
 
+import ctypes
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -36,6 +43,10 @@ class DatasetData:
     label: str = ""
     columns: list[ColumnHeader] = field(default_factory=list)
     error: str | None = None
+    xpt: Any = None
+    """The reader's ``XptDataset`` metadata when our reader read the file (shared with the define check)."""
+    _codes: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False, compare=False)
+    _per_value: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def file(self) -> str:
@@ -45,10 +56,57 @@ class DatasetData:
     def domain(self) -> str:
         """The domain of the dataset: DOMAIN's value when present, else the name (SUPPAE -> SUPPAE)."""
         if self.frame is not None and "DOMAIN" in self.frame.columns:
-            values = self.frame["DOMAIN"].dropna()
-            if len(values):
-                return str(values.iloc[0])
+            uniques = self.codes("DOMAIN")[1]  # in order of first use: the first non-missing value
+            if len(uniques):
+                return str(uniques[0])
         return self.name
+
+    def codes(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """Codes (-1 = missing) and distinct values (in order of first use) of a column, computed once.
+
+        >>> d = DatasetData(Path("x.xpt"), "X", frame=pd.DataFrame({"A": ["b", np.nan, "b"]}))
+        >>> codes, uniques = d.codes("A")
+        >>> codes.tolist(), uniques.tolist()
+        ([0, -1, 0], ['b'])
+        """
+        found = self._codes.get(name)
+        if found is None:
+            found = self._codes[name] = factorize(self.frame[name])
+        return found
+
+    def notna(self, name: str) -> np.ndarray:
+        """Records where the column has a value (a boolean array)."""
+        return self.codes(name)[0] >= 0
+
+    def per_value(self, name: str, key: str, compute: Callable[[pd.Series], Any], missing: Any,
+                  dtype: Any = None) -> np.ndarray:
+        """``compute`` applied to the column's distinct values once (cached under ``key``), spread to the records.
+
+        ``compute`` gets the distinct values as a Series and returns one result per value (as
+        ``dtype``, default: as returned); missing records get ``missing``.
+
+        >>> d = DatasetData(Path("x.xpt"), "X", frame=pd.DataFrame({"A": ["ab", np.nan, "ab"]}))
+        >>> d.per_value("A", "len", lambda s: s.str.len(), 0, dtype=np.int64).tolist()
+        [2, 0, 2]
+        """
+        table = self.distinct_values(name, key, compute, dtype)
+        full = np.empty(len(table) + 1, dtype=table.dtype)
+        full[:-1] = table
+        full[-1] = missing
+        return full[self.codes(name)[0]]  # code -1 takes the last slot
+
+    def distinct_values(self, name: str, key: str, compute: Callable[[pd.Series], Any],
+                        dtype: Any = None) -> np.ndarray:
+        """``compute`` applied to the column's distinct values, one result per value (cached under ``key``)."""
+        cached = self._per_value.get((name, key))
+        if cached is None:
+            uniques = self.codes(name)[1]
+            column = self.frame[name]
+            values = pd.Series(uniques, dtype=column.dtype if column.dtype != object else object)
+            result = compute(values)
+            result = result.to_numpy() if isinstance(result, pd.Series) else result
+            cached = self._per_value[(name, key)] = np.asarray(result, dtype=dtype)
+        return cached
 
     @property
     def prefix(self) -> str:
@@ -89,22 +147,55 @@ class Package:
         return next((f for f in self.folders if f.kind == kind and not f.missing), None)
 
 
-def _read_with_our_reader(path: Path) -> tuple[pd.DataFrame, str, list[ColumnHeader]]:
+def _addresses(objects: np.ndarray) -> np.ndarray:
+    """The object pointers of a contiguous object array as uint64 (a view, no copy)."""
+    start = objects.__array_interface__["data"][0]
+    return np.ctypeslib.as_array((ctypes.c_uint64 * len(objects)).from_address(start))
+
+
+def factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (-1 = missing) and distinct values in order of first use, like ``pd.factorize``.
+
+    Text columns whose repeated values share one string object (what the XPT
+    reader returns) are grouped by pointer first, an integer hash, and then by
+    value over the few distinct objects.
+
+    >>> codes, uniques = factorize(pd.Series(["a", None, "b", "a"], dtype=object))
+    >>> codes.tolist(), uniques.tolist()
+    ([0, -1, 1, 0], ['a', 'b'])
+    """
+    if values.dtype != object or len(values) == 0:
+        codes, uniques = pd.factorize(values.to_numpy(), use_na_sentinel=True)
+        return _compact(codes), np.asarray(uniques)
+    objects = np.ascontiguousarray(values.to_numpy(dtype=object))
+    by_object, pointers = pd.factorize(_addresses(objects))  # distinct objects in order of first use
+    first = np.empty(len(pointers), dtype=np.intp)
+    first[by_object[::-1]] = np.arange(len(objects) - 1, -1, -1, dtype=np.intp)
+    codes, uniques = pd.factorize(objects[first], use_na_sentinel=True)
+    return _compact(codes)[by_object], np.asarray(uniques, dtype=object)
+
+
+def _compact(codes: np.ndarray) -> np.ndarray:
+    """Codes as int32 (half the memory of the default) when they fit."""
+    return codes.astype(np.int32) if len(codes) < 2 ** 31 - 1 else np.asarray(codes, dtype=np.intp)
+
+
+def _read_with_our_reader(path: Path) -> tuple[pd.DataFrame, str, list[ColumnHeader], Any]:
     from cdisc_msc.io.xpt import read_xpt
 
     frame, meta = read_xpt(path)
     columns = [ColumnHeader(v.name, v.label, v.type, v.length) for v in meta.variables]
-    return frame, meta.label, columns
+    return frame, meta.label, columns, meta
 
 
-def _read_with_pyreadstat(path: Path) -> tuple[pd.DataFrame, str, list[ColumnHeader]]:
+def _read_with_pyreadstat(path: Path) -> tuple[pd.DataFrame, str, list[ColumnHeader], Any]:
     import pyreadstat
 
     frame, meta = pyreadstat.read_xport(str(path))
     columns = [ColumnHeader(n, meta.column_names_to_labels.get(n) or "",
                             "num" if meta.readstat_variable_types.get(n) == "double" else "char",
                             int(meta.variable_storage_width.get(n) or 8)) for n in meta.column_names]
-    return frame, meta.file_label or "", columns
+    return frame, meta.file_label or "", columns, None
 
 
 def read_member_name(path: Path) -> str:
@@ -122,25 +213,49 @@ def read_dataset(path: Path) -> DatasetData:
     name = read_member_name(path).upper() or path.stem.upper()
     try:
         try:
-            frame, label, columns = _read_with_our_reader(path)
+            frame, label, columns, xpt = _read_with_our_reader(path)
         except ImportError:  # pragma: no cover - the reader is part of the package
-            frame, label, columns = _read_with_pyreadstat(path)
+            frame, label, columns, xpt = _read_with_pyreadstat(path)
     except Exception as exc:  # noqa: BLE001 - any unreadable file is a finding, not a crash
         return DatasetData(path=path, name=name, error=f"{type(exc).__name__}: {exc}")
-    return DatasetData(path=path, name=name, frame=normalise(frame, columns), label=label, columns=columns)
+    codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    data = DatasetData(path=path, name=name, frame=normalise(frame, columns, codes), label=label, columns=columns,
+                       xpt=xpt)
+    data._codes.update(codes)
+    return data
 
 
-def normalise(frame: pd.DataFrame, columns: list[ColumnHeader]) -> pd.DataFrame:
-    """Text columns: blank -> missing (readers strip trailing blanks); numeric columns float (special missings -> NaN)."""
+def _text_column(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A text column with blank (and missing) values as NaN; its codes and distinct values."""
+    codes, uniques = factorize(values)
+    keep = np.array([u == u and u is not None and u != "" for u in uniques], dtype=bool)  # per distinct value
+    if not keep.all():  # renumber without the blank value
+        new = np.full(len(uniques) + 1, -1, dtype=codes.dtype)
+        new[:-1][keep] = np.arange(int(keep.sum()))
+        codes, uniques = new[codes], uniques[keep]
+    table = np.empty(len(uniques) + 1, dtype=object)
+    table[:-1] = uniques
+    table[-1] = np.nan
+    return table[codes], codes, uniques
+
+
+def normalise(frame: pd.DataFrame, columns: list[ColumnHeader],
+              codes: dict[str, tuple[np.ndarray, np.ndarray]] | None = None) -> pd.DataFrame:
+    """Text columns: blank -> missing (readers strip trailing blanks); numeric columns float (special missings -> NaN).
+
+    The codes of each text column, computed on the way, go to ``codes`` when given.
+    """
     out = {}
     for c in columns:
         s = frame[c.name]
         if c.type == "char":
-            values = s.astype(object)
-            out[c.name] = values.where(values.notna() & (values != ""), np.nan)
+            values, column_codes, uniques = _text_column(s.astype(object))
+            out[c.name] = pd.Series(values, dtype=object)
+            if codes is not None:
+                codes[c.name] = (column_codes, uniques)
         else:
             out[c.name] = pd.to_numeric(s, errors="coerce").astype("float64")
-    return pd.DataFrame(out, index=pd.RangeIndex(len(frame)))
+    return pd.DataFrame(out, index=pd.RangeIndex(len(frame)), copy=False)
 
 
 def guess_kind(path: Path, meta: PackageMeta | None) -> str:
@@ -200,6 +315,6 @@ def load_package(path: str | Path, define: Path | None = None) -> Package:
 
 
 __all__ = [
-    "ColumnHeader", "DatasetData", "Folder", "Package", "guess_kind", "load_package", "read_dataset",
+    "ColumnHeader", "DatasetData", "Folder", "Package", "factorize", "guess_kind", "load_package", "read_dataset",
     "read_member_name",
 ]

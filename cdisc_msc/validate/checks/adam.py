@@ -8,6 +8,7 @@ import pandas as pd
 
 from cdisc_msc.validate.checks.util import findings, one_to_one, text
 from cdisc_msc.validate.engine import CheckContext, NotApplicable, SkipCheck, register
+from cdisc_msc.validate.package import DatasetData
 
 CRIT_FL = re.compile(r"^(M?CRIT\d+)FL$")
 
@@ -84,25 +85,59 @@ def crit_flag_consistent(ctx: CheckContext) -> pd.DataFrame | None:
 
 @register("paramcd_param")
 def paramcd_param(ctx: CheckContext) -> pd.DataFrame | None:
-    return one_to_one(_need(ctx, "PARAMCD", "PARAM"), "PARAMCD", "PARAM")
+    return one_to_one(_need(ctx, "PARAMCD", "PARAM"), "PARAMCD", "PARAM", ds=ctx.ds)
 
 
 @register("aval_avalc")
 def aval_avalc(ctx: CheckContext) -> pd.DataFrame | None:
     frame = _need(ctx, "PARAMCD", "AVAL", "AVALC")
-    return one_to_one(frame, "AVAL", "AVALC", within=["PARAMCD"])
+    return one_to_one(frame, "AVAL", "AVALC", within=["PARAMCD"], ds=ctx.ds)
 
 
-def _source_index(ctx: CheckContext, domain: str) -> tuple[pd.DataFrame | None, str | None]:
-    """The source dataset's frame and its sequence variable (SDTM --SEQ or ADaM ASEQ)."""
+def _source_index(ctx: CheckContext, domain: str) -> tuple[DatasetData | None, str | None]:
+    """The source dataset and its sequence variable (SDTM --SEQ or ADaM ASEQ)."""
     for kind in ("sdtm", "adam"):
         folder = ctx.package.folder(kind)
         data = folder.datasets.get(domain) if folder is not None else None
         if data is not None and data.frame is not None:
             seq = next((c for c in (f"{domain[:2]}SEQ", "ASEQ", f"{data.domain[:2]}SEQ") if c in data.frame.columns),
                        None)
-            return data.frame, seq
+            return data, seq
     return None, None
+
+
+def _source_labels(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """``SRCDOM/SRCVAR/SRCSEQ`` of some records, as shown with the findings."""
+    group = frame.iloc[rows]
+    label = group["SRCDOM"].astype(str)
+    if "SRCVAR" in group.columns:
+        label = label + "/" + group["SRCVAR"].fillna("").astype(str)
+    if "SRCSEQ" in group.columns:
+        label = label + "/" + text(group["SRCSEQ"])
+    return label.to_numpy()
+
+
+def _known_records(ctx: CheckContext, source: DatasetData, seq: str | None, rows: np.ndarray) -> np.ndarray:
+    """Whether (USUBJID, SRCSEQ) of each of ``rows`` is a (USUBJID, sequence) pair of the source."""
+    if seq is None:
+        return np.zeros(len(rows), dtype=bool)
+    group = ctx.frame.iloc[rows]
+    numeric = pd.api.types.is_float_dtype(source.frame[seq]) and pd.api.types.is_float_dtype(group["SRCSEQ"])
+    if not numeric:  # not numbers on both sides: compare the values as they are
+        pairs = pd.MultiIndex.from_frame(source.frame[["USUBJID", seq]].dropna())
+        return pd.MultiIndex.from_arrays([group["USUBJID"], group["SRCSEQ"]]).isin(pairs)
+    codes, subjects = source.codes("USUBJID")
+    numbers = source.frame[seq].to_numpy()
+    has = (codes >= 0) & ~np.isnan(numbers)
+    wanted_codes, wanted_subjects = ctx.ds.codes("USUBJID")
+    as_source = np.append(pd.Index(subjects, dtype=object).get_indexer(pd.Index(wanted_subjects, dtype=object)), -1)
+    subject = as_source[wanted_codes[rows]]  # the source's code of the record's subject, -1 when it has none
+    wanted = group["SRCSEQ"].to_numpy()
+    seq_codes = pd.factorize(np.concatenate([numbers[has], wanted]))[0].astype(np.int64)  # one numbering for both
+    width, split = int(seq_codes.max(initial=0)) + 1, int(has.sum())
+    pairs = codes[has].astype(np.int64) * width + seq_codes[:split]
+    keys = subject.astype(np.int64) * width + seq_codes[split:]
+    return (subject >= 0) & ~np.isnan(wanted) & pd.Series(keys).isin(pd.unique(pairs)).to_numpy()
 
 
 @register("source_record")
@@ -111,32 +146,24 @@ def source_record(ctx: CheckContext) -> pd.DataFrame | None:
     frame = _need(ctx, "SRCDOM")
     if ctx.package.folder("sdtm") is None:
         raise SkipCheck("no SDTM folder to resolve SRCDOM against")
-    rows = frame[frame["SRCDOM"].notna()]
+    codes, domains = ctx.ds.codes("SRCDOM")
     out = []
-    for domain, group in rows.groupby("SRCDOM", sort=True):
+    for k in sorted(range(len(domains)), key=lambda i: domains[i]):  # groupby order: by SRCDOM value
+        domain, rows = domains[k], np.flatnonzero(codes == k)
         source, seq = _source_index(ctx, str(domain))
-        label = group["SRCDOM"].astype(str)
-        if "SRCVAR" in group.columns:
-            label = label + "/" + group["SRCVAR"].fillna("").astype(str)
-        if "SRCSEQ" in group.columns:
-            label = label + "/" + text(group["SRCSEQ"])
         if source is None:
-            out.append(findings(group.index, variable="SRCDOM", value=label.to_numpy(),
+            out.append(findings(rows, variable="SRCDOM", value=_source_labels(frame, rows),
                                 detail=f"dataset {domain} is not in the package"))
             continue
-        if "SRCVAR" in group.columns:
-            bad = group["SRCVAR"].notna() & ~group["SRCVAR"].isin(set(source.columns))
-            out.append(findings(group.index[bad], variable="SRCVAR", value=label[bad].to_numpy(),
+        if "SRCVAR" in frame.columns:
+            var_codes, variables = ctx.ds.codes("SRCVAR")
+            unknown = np.append(~pd.Series(variables, dtype=object).isin(set(source.frame.columns)).to_numpy(), False)
+            bad = rows[unknown[var_codes[rows]]]
+            out.append(findings(bad, variable="SRCVAR", value=_source_labels(frame, bad),
                                 detail=f"names no variable of {domain}"))
-        if "SRCSEQ" in group.columns and "USUBJID" in group.columns:
-            has_seq = group["SRCSEQ"].notna()
-            if seq is None:
-                known = pd.Series(False, index=group.index)
-            else:
-                pairs = pd.MultiIndex.from_frame(source[["USUBJID", seq]].dropna())
-                wanted = pd.MultiIndex.from_arrays([group["USUBJID"], group["SRCSEQ"]])
-                known = pd.Series(wanted.isin(pairs), index=group.index)
-            bad = has_seq & ~known
-            out.append(findings(group.index[bad], variable="SRCSEQ", value=label[bad].to_numpy(),
+        if "SRCSEQ" in frame.columns and "USUBJID" in frame.columns:
+            has_seq = frame["SRCSEQ"].notna().to_numpy()[rows]
+            bad = rows[has_seq & ~_known_records(ctx, source, seq, rows)]
+            out.append(findings(bad, variable="SRCSEQ", value=_source_labels(frame, bad),
                                 detail=f"matches no {domain} record of the subject"))
     return pd.concat(out) if out else None

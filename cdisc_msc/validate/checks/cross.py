@@ -1,18 +1,20 @@
 """Cross-dataset checks: subjects in DM/ADSL, exposure within the reference exposure dates, ADSL one per subject."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from cdisc_msc.validate.checks.util import by_subject, findings, full_date
 from cdisc_msc.validate.engine import CheckContext, SkipCheck, register
 
 
-def _subjects(ctx: CheckContext, kind: str, name: str) -> pd.Series | None:
+def _subjects(ctx: CheckContext, kind: str, name: str) -> np.ndarray | None:
+    """The distinct USUBJIDs of a dataset (None when it is absent or has no USUBJID)."""
     folder = ctx.package.folder(kind)
     data = folder.datasets.get(name) if folder is not None else None
     if data is None or data.frame is None or "USUBJID" not in data.frame.columns:
         return None
-    return data.frame["USUBJID"].dropna()
+    return data.codes("USUBJID")[1]
 
 
 @register("subject_in_dm")
@@ -31,9 +33,10 @@ def subject_in_dm(ctx: CheckContext) -> pd.DataFrame | None:
         return None
     if reference is None:
         raise SkipCheck(f"no {where or 'reference'} dataset to check subjects against")
-    values = frame["USUBJID"].dropna()
-    bad = ~values.isin(set(reference))
-    return findings(values.index[bad], variable="USUBJID", value=values[bad].to_numpy(), detail=where)
+    codes, subjects = ctx.ds.codes("USUBJID")
+    unknown = np.append(~pd.Series(subjects, dtype=object).isin(set(reference)).to_numpy(), False)  # last: missing
+    rows = np.flatnonzero(unknown[codes])
+    return findings(rows, variable="USUBJID", value=subjects[codes[rows]], detail=where)
 
 
 @register("exposure_in_reference")

@@ -4,8 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cdisc_msc.validate.checks.util import by_subject, findings, full_date, iso_problems, sas_date, text
+from cdisc_msc.validate.checks.util import by_subject_of, dates_of, findings, iso_problems, text
 from cdisc_msc.validate.engine import CheckContext, SkipCheck, register
+from cdisc_msc.validate.package import DatasetData
 
 NUMERIC_DATE_PAIRS = (("STDT", "ENDT"), ("SDT", "EDT"), ("STDTM", "ENDTM"), ("SDTM", "EDTM"))
 
@@ -16,16 +17,21 @@ def dtc_columns(ctx: CheckContext) -> list[str]:
 
 @register("iso8601")
 def iso8601(ctx: CheckContext) -> pd.DataFrame | None:
-    """All --DTC columns checked at once (their distinct values are validated once)."""
+    """Every --DTC column, column by column; each distinct value is validated once."""
     names = dtc_columns(ctx)
     if not names:
         return None
-    stacked = ctx.frame[names].melt(var_name="variable", value_name="value", ignore_index=False).dropna()
-    reasons = iso_problems(stacked["value"].reset_index(drop=True))
-    bad = (reasons != "").to_numpy()
-    hits = stacked[bad]
-    return findings(hits.index, variable=hits["variable"].to_numpy(), value=hits["value"].to_numpy(),
-                    detail=reasons[bad].to_numpy())
+    ds, rows, variables, values, reasons = ctx.ds, [], [], [], []
+    for name in names:
+        codes, uniques = ds.codes(name)
+        why = np.append(ds.distinct_values(name, "iso8601", iso_problems, dtype=object), "")  # last slot: missing
+        hit = np.flatnonzero(why[codes] != "")
+        rows.append(hit)
+        variables.append(np.full(len(hit), name, dtype=object))
+        values.append(uniques[codes[hit]])
+        reasons.append(why[codes[hit]])
+    return findings(np.concatenate(rows), variable=np.concatenate(variables), value=np.concatenate(values),
+                    detail=np.concatenate(reasons))
 
 
 def _text_pairs(columns: list[str]) -> list[tuple[str, str]]:
@@ -46,15 +52,14 @@ def _numeric_pairs(columns: list[str]) -> list[tuple[str, str]]:
 @register("end_before_start")
 def end_before_start(ctx: CheckContext) -> pd.DataFrame | None:
     """End date before start date, compared at the precision both have (date; date and minute)."""
-    frame, out = ctx.frame, []
+    frame, ds, out = ctx.frame, ctx.ds, []
     chars = [c.name for c in ctx.ds.columns if c.type == "char"]
     nums = [c.name for c in ctx.ds.columns if c.type == "num"]
     for start, end in _text_pairs(chars):
-        a, b = full_date(frame[start]), full_date(frame[end])
+        a, b = dates_of(ds, start), dates_of(ds, end)
         bad = (b < a).to_numpy().copy()
-        sa, sb = frame[start].fillna("").astype(str), frame[end].fillna("").astype(str)
-        timed = (a == b) & (sa.str.len() >= 16) & (sb.str.len() >= 16)
-        bad |= (timed & (sb.str.slice(0, 16) < sa.str.slice(0, 16))).to_numpy()
+        timed = np.flatnonzero(((a == b).to_numpy() & (_lengths(ds, start) >= 16) & (_lengths(ds, end) >= 16)))
+        bad[timed] |= _minutes(ds, end)[timed] < _minutes(ds, start)[timed]  # same day: compare to the minute
         rows = frame.index[bad]
         out.append(findings(rows, variable=end, value=frame.loc[rows, end].to_numpy(),
                             detail=start + " " + frame.loc[rows, start].astype(str)))
@@ -66,11 +71,21 @@ def end_before_start(ctx: CheckContext) -> pd.DataFrame | None:
     return pd.concat(out) if out else None
 
 
-def _dm(ctx: CheckContext, columns: list[str]) -> pd.DataFrame:
+def _lengths(ds: DatasetData, name: str) -> np.ndarray:
+    """Characters of each record's value (0 when missing)."""
+    return ds.per_value(name, "length", lambda v: v.astype(str).str.len(), 0, dtype=np.int64)
+
+
+def _minutes(ds: DatasetData, name: str) -> np.ndarray:
+    """The first 16 characters (date, hour and minute) of each record's value ('' when missing)."""
+    return ds.per_value(name, "minute", lambda v: v.astype(str).str.slice(0, 16), "", dtype=object)
+
+
+def _dm(ctx: CheckContext, columns: list[str]) -> DatasetData:
     dm = ctx.folder.datasets.get("DM")
     if dm is None or dm.frame is None or not set(columns + ["USUBJID"]) <= set(dm.frame.columns):
         raise SkipCheck(f"no DM with {', '.join(columns)}")
-    return dm.frame
+    return dm
 
 
 def study_day_of(dates: pd.Series, reference: pd.Series) -> pd.Series:
@@ -90,10 +105,11 @@ def study_day(ctx: CheckContext) -> pd.DataFrame | None:
     pairs = [(c, c[:-3] + "DY") for c in dtc_columns(ctx) if c[:-3] + "DY" in frame.columns]
     if not pairs or "USUBJID" not in frame.columns:
         return None
-    reference = full_date(by_subject(frame, _dm(ctx, ["RFSTDTC"]), ["RFSTDTC"])["RFSTDTC"])
+    dm = _dm(ctx, ["RFSTDTC"])
+    reference = pd.Series(by_subject_of(ctx.ds, dm.frame, dates_of(dm, "RFSTDTC")), index=frame.index)
     out = []
     for dtc, dy in pairs:
-        expected = study_day_of(full_date(frame[dtc]), reference)
+        expected = study_day_of(dates_of(ctx.ds, dtc), reference)
         bad = expected.notna() & frame[dy].notna() & (frame[dy] != expected)
         rows = frame.index[bad]
         out.append(findings(rows, variable=dy, value=text(frame.loc[rows, dy]).to_numpy(),
@@ -113,20 +129,39 @@ def epoch_vs_se(ctx: CheckContext) -> pd.DataFrame | None:
     if se_data is None or se_data.frame is None:
         raise SkipCheck("no SE dataset")
     se = se_data.frame
-    elements = pd.DataFrame({"USUBJID": se["USUBJID"], "start": full_date(se["SESTDTC"]),
-                             "end": full_date(se["SEENDTC"]).fillna(pd.Timestamp.max), "se_epoch": se["EPOCH"]})
-    records = pd.DataFrame({"row": frame.index, "USUBJID": frame["USUBJID"], "date": full_date(frame[date_col]),
-                            "EPOCH": frame["EPOCH"]}).dropna(subset=["date", "EPOCH"])
+    elements = pd.DataFrame({"USUBJID": se["USUBJID"], "start": dates_of(se_data, "SESTDTC"),
+                             "end": dates_of(se_data, "SEENDTC").fillna(pd.Timestamp.max), "se_epoch": se["EPOCH"]})
+    date = dates_of(ctx.ds, date_col)
+    rows, group = _same_subject_date_epoch(ctx.ds, date)
+    first = np.zeros(group.max() + 1 if len(group) else 0, dtype=np.intp)
+    first[group[::-1]] = rows[::-1]  # one record stands for each (USUBJID, date, EPOCH)
+    records = pd.DataFrame({"row": np.arange(len(first)), "USUBJID": frame["USUBJID"].to_numpy()[first],
+                            "date": date.to_numpy()[first], "EPOCH": frame["EPOCH"].to_numpy()[first]})
     merged = records.merge(elements, on="USUBJID", how="inner")
     merged = merged[(merged["start"] <= merged["date"]) & (merged["date"] <= merged["end"])]
     if merged.empty:
         return None
     merged["match"] = merged["EPOCH"] == merged["se_epoch"]
     matched = merged.groupby("row", sort=True)["match"].any()
-    bad_rows = matched.index[~matched.to_numpy()]
-    if not len(bad_rows):
+    bad_groups = matched.index[~matched.to_numpy()]
+    if not len(bad_groups):
         return None
-    epochs = (merged[merged["row"].isin(bad_rows)].drop_duplicates(["row", "se_epoch"])
+    epochs = (merged[merged["row"].isin(bad_groups)].drop_duplicates(["row", "se_epoch"])
               .sort_values(["row", "se_epoch"]).groupby("row")["se_epoch"].agg("/".join))
-    return findings(bad_rows, variable="EPOCH", value=frame.loc[bad_rows, "EPOCH"].to_numpy(),
-                    detail=epochs.reindex(bad_rows).to_numpy())
+    detail = epochs.reindex(np.arange(len(first))).to_numpy()
+    bad = np.zeros(len(first), dtype=bool)
+    bad[bad_groups.to_numpy()] = True
+    hit = bad[group]
+    bad_rows = rows[hit]
+    return findings(bad_rows, variable="EPOCH", value=frame["EPOCH"].to_numpy()[bad_rows], detail=detail[group[hit]])
+
+
+def _same_subject_date_epoch(ds: DatasetData, date: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Records with a date and an EPOCH, and for each a group number shared by the records of the same
+    USUBJID, date and EPOCH (numbered in order of first record)."""
+    subject, epoch = ds.codes("USUBJID")[0], ds.codes("EPOCH")[0]
+    rows = np.flatnonzero(date.notna().to_numpy() & (epoch >= 0))
+    day = pd.factorize(date.to_numpy()[rows])[0].astype(np.int64)
+    key = (subject[rows].astype(np.int64) + 1) * (int(epoch.max(initial=0)) + 2) + epoch[rows] + 1
+    key = pd.factorize(key)[0].astype(np.int64) * (int(day.max(initial=0)) + 1) + day
+    return rows, np.asarray(pd.factorize(key)[0], dtype=np.intp)

@@ -99,6 +99,14 @@ def own_consistency(ctx: CheckContext) -> list[dict]:
     return out
 
 
+def already_read(ctx: CheckContext) -> dict:
+    """The folder's files our reader has read, for the consistency check (it reads the others itself)."""
+    from cdisc_msc.define.consistency import LoadedDataset
+
+    return {d.path.name.lower(): LoadedDataset(d.frame, d.xpt, d.codes) for d in ctx.folder.datasets.values()
+            if d.frame is not None and d.xpt is not None}
+
+
 @register("define_consistency")
 def define_consistency(ctx: CheckContext) -> pd.DataFrame | list[dict] | None:
     define = _define(ctx)
@@ -106,7 +114,7 @@ def define_consistency(ctx: CheckContext) -> pd.DataFrame | list[dict] | None:
     if check is None:
         return own_consistency(ctx)
     covered = set(ctx.params.get("covered_by_other_rules", []))
-    problems = [p for p in check(define, ctx.folder.path) if p.severity == "error"
+    problems = [p for p in check(define, ctx.folder.path, datasets=already_read(ctx)) if p.severity == "error"
                 and not (p.code in covered and " where " not in p.column)]
     return [{"dataset": Path(p.file).stem.upper() if p.file else "", "variable": p.column, "value": p.value,
              "detail": p.message + (f" (expected {p.expected})" if p.expected else "")} for p in problems]

@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from cdisc_msc.validate.checks.util import findings, text
+from cdisc_msc.validate.checks.util import duplicated, findings, text
 from cdisc_msc.validate.engine import CheckContext, SkipCheck, register
 from cdisc_msc.validate.igmeta import domain_variables
 
@@ -76,7 +76,7 @@ def required_not_null(ctx: CheckContext) -> pd.DataFrame | None:
         names |= {v.name for v in meta.variables if v.mandatory and v.name in frame.columns}
     out = []
     for name in sorted(names, key=list(frame.columns).index):
-        nulls = frame.index[frame[name].isna()]
+        nulls = np.flatnonzero(~ctx.ds.notna(name) if frame[name].dtype == object else frame[name].isna().to_numpy())
         if len(nulls):
             out.append(findings(nulls, variable=name))
     return pd.concat(out) if out else None
@@ -129,7 +129,7 @@ def keys_unique(ctx: CheckContext) -> pd.DataFrame | None:
     keys = [k for k in meta.keys if k in ctx.frame.columns]
     if not keys:
         raise SkipCheck("no key variables")
-    dup = ctx.frame.duplicated(subset=keys, keep="first")
+    dup = duplicated([ctx.ds.codes(k)[0] for k in keys], len(ctx.frame))
     rows = ctx.frame.index[dup]
     return findings(rows, variable=keys[-1], value=text(ctx.frame.loc[rows, keys[-1]]).to_numpy(),
                     detail=", ".join(keys))
@@ -152,8 +152,7 @@ def seq_unique(ctx: CheckContext) -> pd.DataFrame | None:
     within = [c for c in ("USUBJID", "POOLID") if c in frame.columns]
     if not within:
         return None
-    sub = frame[within + [seq]]
-    dup = sub[seq].notna() & sub.duplicated(keep="first")
+    dup = frame[seq].notna().to_numpy() & duplicated([ctx.ds.codes(c)[0] for c in within + [seq]], len(frame))
     rows = frame.index[dup]
     return findings(rows, variable=seq, value=text(frame.loc[rows, seq]).to_numpy(),
                     detail=" / ".join(within))
@@ -166,5 +165,7 @@ def domain_value(ctx: CheckContext) -> pd.DataFrame | None:
         return None
     meta = ctx.dataset_meta()
     expected = (meta.domain if meta is not None and meta.domain else name[:2] if len(name) > 2 else name)
-    bad = frame["DOMAIN"].notna() & (frame["DOMAIN"] != expected)
-    return findings(frame.index[bad], variable="DOMAIN", value=frame.loc[bad, "DOMAIN"].to_numpy(), detail=expected)
+    codes, uniques = ctx.ds.codes("DOMAIN")
+    other = np.append(pd.Series(uniques, dtype=object).ne(expected).to_numpy(dtype=bool), False)  # last: missing
+    rows = np.flatnonzero(other[codes])
+    return findings(rows, variable="DOMAIN", value=uniques[codes[rows]], detail=expected)

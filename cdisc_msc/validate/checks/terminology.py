@@ -1,21 +1,25 @@
 """Terminology checks: codelist values and code/name pairs."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from cdisc_msc.spec.ct import DEFAULT_VERSION, load_ct
-from cdisc_msc.validate.checks.util import findings, one_to_one, text
+from cdisc_msc.validate.checks.util import findings, one_to_one, texts_of
 from cdisc_msc.validate.engine import CheckContext, register
+from cdisc_msc.validate.package import DatasetData
 from cdisc_msc.validate.igmeta import domain_variables
 
 CODE_NAME_PAIRS = (("{p}TESTCD", "{p}TEST"), ("TSPARMCD", "TSPARM"), ("QNAM", "QLABEL"), ("IETESTCD", "IETEST"))
 
 
-def _outside(frame: pd.DataFrame, variable: str, allowed: frozenset[str] | set[str], detail: str) -> pd.DataFrame:
-    values = frame[variable].dropna()
-    shown = text(values)
-    bad = ~shown.isin(allowed)
-    return findings(values.index[bad], variable=variable, value=shown[bad].to_numpy(), detail=detail)
+def _outside(ds: DatasetData, variable: str, allowed: frozenset[str] | set[str], detail: str) -> pd.DataFrame:
+    """Records whose value (as text) is not in ``allowed``; each distinct value is looked up once."""
+    codes, _ = ds.codes(variable)
+    shown = texts_of(ds, variable)
+    outside = np.append(~pd.Series(shown, dtype=object).isin(allowed).to_numpy(), False)  # last slot: missing
+    rows = np.flatnonzero(outside[codes])
+    return findings(rows, variable=variable, value=shown[codes[rows]], detail=detail)
 
 
 def define_codelists(ctx: CheckContext) -> dict[str, tuple[frozenset[str], str]]:
@@ -63,9 +67,9 @@ def ct_label(ctx: CheckContext) -> tuple[str, str | None]:
 
 @register("codelist_values")
 def codelist_values(ctx: CheckContext) -> pd.DataFrame | None:
-    out = [_outside(ctx.frame, v, values, oid) for v, (values, oid) in define_codelists(ctx).items()]
+    out = [_outside(ctx.ds, v, values, oid) for v, (values, oid) in define_codelists(ctx).items()]
     label, severity = ct_label(ctx)
-    out += [_outside(ctx.frame, v, terms, f"{names} {label}").assign(severity=severity)
+    out += [_outside(ctx.ds, v, terms, f"{names} {label}").assign(severity=severity)
             for v, (terms, names, extensible) in ct_codelists(ctx).items() if not extensible]
     return pd.concat(out) if out else None
 
@@ -73,7 +77,7 @@ def codelist_values(ctx: CheckContext) -> pd.DataFrame | None:
 @register("codelist_values_extensible")
 def codelist_values_extensible(ctx: CheckContext) -> pd.DataFrame | None:
     label, _ = ct_label(ctx)
-    out = [_outside(ctx.frame, v, terms, f"{names} {label}")
+    out = [_outside(ctx.ds, v, terms, f"{names} {label}")
            for v, (terms, names, extensible) in ct_codelists(ctx).items() if extensible]
     return pd.concat(out) if out else None
 
@@ -85,5 +89,5 @@ def code_name_one_to_one(ctx: CheckContext) -> pd.DataFrame | None:
     for code, name in CODE_NAME_PAIRS:
         code, name = code.format(p=p), name.format(p=p)
         if code in frame.columns and name in frame.columns:
-            out.append(one_to_one(frame, code, name))
+            out.append(one_to_one(frame, code, name, ds=ctx.ds))
     return pd.concat(out) if out else None

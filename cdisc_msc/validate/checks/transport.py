@@ -132,20 +132,16 @@ def xpt_lengths(ctx: CheckContext) -> pd.DataFrame:
 
 @register("xpt_ascii")
 def xpt_ascii(ctx: CheckContext) -> pd.DataFrame:
-    frame = ctx.frame
     out = []
     for c in ctx.ds.columns:
         if c.type != "char":
             continue
-        values = frame[c.name].dropna()
-        if values.empty:
+        codes, uniques = ctx.ds.codes(c.name)
+        non_ascii = np.array([not str(v).isascii() for v in uniques] + [False], dtype=bool)  # per distinct value
+        if not non_ascii.any():
             continue
-        non_ascii = [v for v in pd.unique(values.to_numpy(dtype=object)) if not str(v).isascii()]  # per distinct value
-        if not non_ascii:
-            continue
-        bad = values.isin(non_ascii).to_numpy()
-        if bad.any():
-            out.append(findings(values.index[bad], variable=c.name, value=values[bad].to_numpy()))
+        rows = np.flatnonzero(non_ascii[codes])
+        out.append(findings(rows, variable=c.name, value=uniques[codes[rows]]))
     return pd.concat(out) if out else None
 
 
@@ -169,11 +165,11 @@ def xpt_size(ctx: CheckContext) -> pd.DataFrame | None:
 
 @register("xpt_length_fit")
 def xpt_length_fit(ctx: CheckContext) -> pd.DataFrame | None:
-    frame, out = ctx.frame, []
+    out = []
     for c in ctx.ds.columns:
         if c.type != "char" or c.length > 200:
             continue
-        distinct = pd.unique(frame[c.name].dropna().to_numpy(dtype=object))  # per distinct value, not per row
+        distinct = ctx.ds.codes(c.name)[1]  # per distinct value, not per row
         longest = max((len(str(v).encode("latin-1", errors="replace")) for v in distinct), default=1)
         if c.length > max(longest, 1):
             out.append({"variable": c.name, "value": str(c.length), "detail": str(longest)})

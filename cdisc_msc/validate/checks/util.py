@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from cdisc_msc.validate.package import DatasetData
 
 ISO_RE = re.compile(
     r"^(?P<y>\d{4}|-)(?:-(?P<m>\d{2}|-)(?:-(?P<d>\d{2}|-)"
@@ -96,6 +100,29 @@ def full_date(values: pd.Series) -> pd.Series:
     return pd.to_datetime(head, format="%Y-%m-%d", errors="coerce")
 
 
+def dates_of(ds: "DatasetData", name: str) -> pd.Series:
+    """``full_date`` of a column of ``ds``, worked out once per distinct value and shared by the checks."""
+    values = ds.per_value(name, "full_date", full_date, np.datetime64("NaT"))
+    return pd.Series(values, index=ds.frame.index)
+
+
+def texts_of(ds: "DatasetData", name: str) -> np.ndarray:
+    """``text`` of each distinct value of a column of ``ds`` (in the order of ``ds.codes(name)``), shared."""
+    return ds.distinct_values(name, "text", text, dtype=object)
+
+
+def by_subject_of(ds: "DatasetData", reference: pd.DataFrame, values: pd.Series) -> np.ndarray:
+    """``values`` (aligned to ``reference``, one row per USUBJID: the first) aligned to the records of ``ds``.
+
+    Like ``by_subject``, but looked up once per distinct subject of ``ds``.
+    """
+    first = ~reference["USUBJID"].duplicated(keep="first")
+    lookup = pd.Series(values.to_numpy()[first.to_numpy()], index=reference["USUBJID"][first].to_numpy())
+    codes, subjects = ds.codes("USUBJID")
+    keys = pd.Index(np.append(np.asarray(subjects, dtype=object), np.nan), dtype=object)  # last slot: missing
+    return lookup.reindex(keys).to_numpy()[codes]
+
+
 def sas_date(values: pd.Series) -> pd.Series:
     """SAS numeric dates (days since 1960-01-01) as timestamps."""
     return pd.Timestamp("1960-01-01") + pd.to_timedelta(values, unit="D")
@@ -107,14 +134,51 @@ def by_subject(frame: pd.DataFrame, reference: pd.DataFrame, columns: list[str])
     return ref.reindex(frame["USUBJID"]).set_axis(frame.index)
 
 
-def one_to_one(frame: pd.DataFrame, code: str, name: str, within: list[str] | None = None) -> pd.DataFrame:
-    """Findings for every row whose ``code`` has several ``name``s, or whose ``name`` has several ``code``s."""
+def combine(codes: list[np.ndarray], size: int) -> np.ndarray:
+    """One group number per row for its combination of codes (-1 = missing is a value like any other).
+
+    >>> combine([np.array([0, 0, 1, 0]), np.array([2, -1, 2, 2])], 4).tolist()
+    [0, 1, 2, 0]
+    """
+    key, span = np.zeros(size, dtype=np.int64), 1  # key values are below span
+    for c in codes:
+        radix = int(c.max(initial=-1)) + 2
+        if span * radix >= 2 ** 62:  # renumber before the key could overflow
+            key = pd.factorize(key)[0].astype(np.int64)
+            span = int(key.max(initial=-1)) + 1
+        key, span = key * radix + (c + 1), span * radix
+    return pd.factorize(key)[0].astype(np.int64)
+
+
+def duplicated(codes: list[np.ndarray], size: int) -> np.ndarray:
+    """Rows repeating an earlier row's combination of codes (like ``DataFrame.duplicated(keep="first")``)."""
+    key = combine(codes, size)
+    first = np.zeros(int(key.max(initial=-1)) + 1, dtype=np.intp)
+    first[key[::-1]] = np.arange(size - 1, -1, -1)
+    dup = np.ones(size, dtype=bool)
+    dup[first] = False
+    return dup
+
+
+def one_to_one(frame: pd.DataFrame, code: str, name: str, within: list[str] | None = None,
+               ds: "DatasetData | None" = None) -> pd.DataFrame:
+    """Findings for every row whose ``code`` has several ``name``s, or whose ``name`` has several ``code``s.
+
+    Counted on the distinct combinations of the columns' codes (those of ``ds`` when given).
+    """
+    from cdisc_msc.validate.package import factorize
+
     within = within or []
-    both = frame[within + [code, name]].dropna(subset=[code, name])
+    codes = {c: ds.codes(c)[0] if ds is not None else factorize(frame[c])[0] for c in within + [code, name]}
+    both = (codes[code] >= 0) & (codes[name] >= 0)
+    grouped = both & np.logical_and.reduce([codes[c] >= 0 for c in within]) if within else both
+    rows = np.flatnonzero(grouped)  # groupby leaves out rows with a missing key
     out = []
     for a, b in ((code, name), (name, code)):
-        counts = both.groupby(within + [a], sort=False)[b].transform("nunique")
-        bad = both[counts > 1]
+        group = combine([codes[c][rows] for c in within + [a]], len(rows))
+        pairs = pd.unique(group * (int(codes[b].max(initial=-1)) + 1) + codes[b][rows])
+        counts = np.bincount(pairs // (int(codes[b].max(initial=-1)) + 1), minlength=int(group.max(initial=-1)) + 1)
+        bad = frame.iloc[rows[counts[group] > 1]]
         if len(bad):
             out.append(findings(bad.index, variable=a, value=text(bad[a]).to_numpy(),
                                 detail=f"has more than one {b} (this record: {b}=" + text(bad[b]) + ")"))
