@@ -24,11 +24,15 @@ import pandas as pd
 
 from cdisc_msc.config import StudyConfig
 from cdisc_msc.report import outcomes as om
+from cdisc_msc.report.data import VARIABLES as POPULATION_VARIABLES
 from cdisc_msc.report.data import group_labels, group_sizes, membership, population, read_adam
+from cdisc_msc.report.figures import VARIABLES as FIGURE_VARIABLES
 from cdisc_msc.report.figures import Figure, ae_timeline_figure, response_figure, trajectory_figure
 from cdisc_msc.report.html import Section, render_report
+from cdisc_msc.report.listings import VARIABLES as LISTING_VARIABLES
 from cdisc_msc.report.listings import build_listings
 from cdisc_msc.report.stats import CI_DEFINITION, QUARTILE_DEFINITION, SD_DEFINITION
+from cdisc_msc.report.tables import VARIABLES as TABLE_VARIABLES
 from cdisc_msc.report.tables import Context, Table, build_tables
 
 REPORT_FILE = "report.html"
@@ -71,15 +75,15 @@ def methods_text(config: StudyConfig | None) -> list[str]:
     return lines
 
 
-def build_figures(datasets: dict[str, pd.DataFrame], tables: list[Table], groups: list[tuple[str, str]],
-                  config: StudyConfig | None) -> list[Figure]:
+def build_figures(ctx: Context, tables: list[Table], config: StudyConfig | None) -> list[Figure]:
     """Trajectories, response rates and the AE timeline for the datasets present."""
+    datasets, groups = ctx.datasets, ctx.groups
     labels = {0: "BL", **{m: f"M{m}" for m in om.FOLLOW_UP_MONTHS}}
     params = {p.paramcd: p for o in om.outcome_map(config) for p in o.params if p.paramcd}
     figures = []
     for section, dataset, paramcd in TRAJECTORIES:
         if dataset in datasets:
-            figures.append(trajectory_figure(datasets[dataset], dataset, params[paramcd], groups,
+            figures.append(trajectory_figure(ctx.param_records(dataset, paramcd), dataset, params[paramcd], groups,
                                              om.FOLLOW_UP_MONTHS, labels, section))
     responders = [t for t in tables if t.id in RESPONSE_FIGURE_TABLES and t.available]
     if responders:
@@ -146,19 +150,27 @@ def write_figures(figures: list[Figure], out_dir: Path) -> None:
         (folder / f"{f.id}.png").write_bytes(f.png)
 
 
+def report_variables(outcomes: list[om.Outcome]) -> set[str]:
+    """Every ADaM variable the report reads: the outcome map's filters and flags, and those its tables,
+    listings, figures and population use (the other variables are not kept in memory)."""
+    return (om.outcome_variables(outcomes) | POPULATION_VARIABLES | TABLE_VARIABLES | LISTING_VARIABLES
+            | FIGURE_VARIABLES)
+
+
 def write_report(adam_dir: str | Path, out_dir: str | Path, config: StudyConfig | None) -> Path:
     """Compute every outcome table, listing and figure from ``adam_dir`` and write the report; returns the HTML path."""
     adam_dir, out_dir = Path(adam_dir), Path(out_dir)
-    datasets = read_adam(adam_dir)
+    outcomes = om.outcome_map(config)
+    datasets = read_adam(adam_dir, report_variables(outcomes))
     pop = population(datasets["ADSL"])
     groups = group_labels(config, pop)
     members = membership(pop, groups)
     ctx = Context(datasets, members, groups)
-    tables = build_tables(om.outcome_map(config), ctx)
+    tables = build_tables(outcomes, ctx)
     visits = [w.avisit for w in config.analysis_windows if w.avisitn in om.FOLLOW_UP_MONTHS] if config else \
         [f"Month {m}" for m in om.FOLLOW_UP_MONTHS]
     listings = build_listings(datasets, visits)
-    figures = build_figures(datasets, tables, groups, config)
+    figures = build_figures(ctx, tables, config)
     sections = build_sections(tables, listings, figures, config)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_tables(tables + listings, out_dir)

@@ -6,6 +6,7 @@ numeric columns as float64 (SAS dates stay SAS day numbers: :func:`sas_date_text
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,7 @@ import pandas as pd
 
 from cdisc_msc.config import StudyConfig
 from cdisc_msc.io.xpt import read_xpt
-from cdisc_msc.report.query import select
+from cdisc_msc.report.query import factorize_objects, select
 from cdisc_msc.scoring import require_columns
 
 SAS_EPOCH = dt.date(1960, 1, 1)
@@ -23,16 +24,24 @@ GROUP_VARIABLE = "TRT01AN"
 """ADSL variable defining the dose cohorts (actual treatment: the dose infused)."""
 
 
-def read_adam(folder: str | Path) -> dict[str, pd.DataFrame]:
+VARIABLES = frozenset({"USUBJID", "SUBJID", "SAFFL", GROUP_VARIABLE, "TRT01A"})
+"""ADSL variables of the population and its groups."""
+
+
+def read_adam(folder: str | Path, keep: Collection[str] | None = None) -> dict[str, pd.DataFrame]:
     """Every ``*.xpt`` of ``folder`` by upper-case dataset name, text normalised to str ("" = missing).
 
+    ``keep``: only these variables (those present), in file order; None = all.
     Raises FileNotFoundError when the folder has no ADSL.
     """
     folder = Path(folder)
     frames = {}
     for path in sorted(folder.glob("*.xpt")):
         frame, meta = read_xpt(path)
+        if keep is not None:
+            frame = frame[[c for c in frame.columns if c in keep]]
         frames[meta.name.upper()] = normalise_text(frame)
+        del frame
     if "ADSL" not in frames:
         raise FileNotFoundError(f"{folder}: no adsl.xpt (the report needs ADSL for its population)")
     return frames
@@ -44,16 +53,17 @@ def normalise_text(frame: pd.DataFrame) -> pd.DataFrame:
     >>> normalise_text(pd.DataFrame({"A": ["Y ", None]}))["A"].tolist()
     ['Y', '']
     """
-    out = frame.copy()
-    for name in out.columns:
-        if not pd.api.types.is_numeric_dtype(out[name]):
-            out[name] = _normalised(out[name])
-    return out
+    columns = {name: frame[name] if pd.api.types.is_numeric_dtype(frame[name]) else _normalised(frame[name])
+               for name in frame.columns}
+    return pd.DataFrame(columns, index=frame.index, columns=frame.columns)
 
 
 def _normalised(column: pd.Series) -> pd.Series:
     """``normalise_text`` of one column, worked out once per distinct value (missing -> "")."""
-    codes, uniques = pd.factorize(column)  # missing values get code -1
+    if column.dtype == object:
+        codes, uniques = factorize_objects(column.to_numpy())  # missing values get code -1
+    else:
+        codes, uniques = pd.factorize(column)
     distinct = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
     texts = distinct.astype("string").fillna("").str.rstrip().astype(object).to_numpy()
     return pd.Series(np.append(texts, "")[np.asarray(codes)], index=column.index, dtype=object)

@@ -29,6 +29,9 @@ GRADE_COLOURS = {1: "#66bd63", 2: "#fee08b", 3: "#f46d43", 4: "#a50026", 5: "#00
 MISSING_GRADE_COLOUR = "#999999"
 OTHER_COLOUR = "#777777"
 """Subjects whose TRT01AN is not a configured cohort."""
+VARIABLES = frozenset({"USUBJID", "SAFFL", "TRT01AN", "TRT01A", "PARAMCD", "AVISITN", "AVAL", "ABLFL", "ANL01FL",
+                       "TRTEMFL", "TOXFL", "ASTDY", "AENDY", "AESEQ", "ATOXGRN", "EOSDT", "TRTSDT"})
+"""ADaM variables the figures read."""
 
 
 @dataclass
@@ -89,22 +92,55 @@ def subject_segments(points: pd.DataFrame) -> list[np.ndarray]:
     return np.split(xy, np.flatnonzero(subject[1:] != subject[:-1]) + 1)
 
 
+MAX_TRAJECTORY_SUBJECTS = 1000
+"""Individual trajectories drawn at most: beyond it (a pooled or simulated study of thousands, where the
+lines merge into one area and their rendering dominates the report's run time) one subject in k, by USUBJID,
+is drawn (each cohort keeps about its share) and the panel title says so; the mean +/- SD panel always uses
+every subject."""
+
+
+def every_nth_subject(points: pd.DataFrame, limit: int) -> tuple[pd.DataFrame, int]:
+    """The points of one subject in k (k = 1 up to ``limit`` subjects), subjects in USUBJID order; and k.
+
+    >>> p = pd.DataFrame({"USUBJID": ["A", "A", "B", "C"], "X": [0.0, 3.0, 0.0, 0.0]})
+    >>> every_nth_subject(p, 2)[0]["USUBJID"].tolist(), every_nth_subject(p, 2)[1], every_nth_subject(p, 3)[1]
+    (['A', 'A', 'C'], 2, 1)
+    """
+    subjects = pd.unique(points["USUBJID"])
+    if len(subjects) <= limit:
+        return points, 1
+    step = -(-len(subjects) // limit)
+    return points[points["USUBJID"].isin(np.sort(subjects)[::step])], step
+
+
+def rgba(colours: pd.Series) -> np.ndarray:
+    """RGBA rows of colour names, each distinct name converted once (what matplotlib does per element).
+
+    >>> rgba(pd.Series(["#ff0000", "#ff0000"])).tolist()
+    [[1.0, 0.0, 0.0, 1.0], [1.0, 0.0, 0.0, 1.0]]
+    """
+    codes, names = pd.factorize(colours)
+    return matplotlib.colors.to_rgba_array(list(names)).reshape(-1, 4)[codes]
+
+
 def trajectory_figure(ds: pd.DataFrame, dataset: str, param: om.Param, groups: list[tuple[str, str]],
                       months: tuple[int, ...], labels: dict[int, str], section: str) -> Figure:
-    """Left: one line per subject coloured by cohort. Right: mean +/- SD per cohort and overall."""
+    """Left: one line per subject coloured by cohort (one subject in k beyond ``MAX_TRAJECTORY_SUBJECTS``).
+    Right: mean +/- SD per cohort and overall, of every subject."""
     points, where = visit_points(ds, param.paramcd, months)
     colours = cohort_colours(groups)
     ticks = [0, *months]
     with plt.rc_context(RC):
         fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6), sharey=True, layout="constrained")
-        point_colour = (pd.to_numeric(points["TRT01AN"]).map({k: v[0] for k, v in colours.items()})
+        drawn, step = every_nth_subject(points, MAX_TRAJECTORY_SUBJECTS)
+        point_colour = (pd.to_numeric(drawn["TRT01AN"]).map({k: v[0] for k, v in colours.items()})
                         .fillna(OTHER_COLOUR))
-        by_subject = points.assign(C=point_colour).groupby("USUBJID", sort=True)
-        segments = subject_segments(points)
-        left.add_collection(LineCollection(segments, colors=by_subject["C"].first().tolist(), linewidths=1.2,
+        by_subject = drawn.assign(C=point_colour).groupby("USUBJID", sort=True)
+        segments = subject_segments(drawn)
+        left.add_collection(LineCollection(segments, colors=rgba(by_subject["C"].first()), linewidths=1.2,
                                            alpha=0.8))
-        left.scatter(points["X"], points["AVAL"], s=12, c=point_colour.tolist(), zorder=3)
-        left.set_title(f"{param.label}: individual subjects")
+        left.scatter(drawn["X"], drawn["AVAL"], s=12, c=rgba(point_colour), zorder=3)
+        left.set_title(f"{param.label}: individual subjects" + (f" (1 in {step})" if step > 1 else ""))
         stats = points.groupby(["TRT01AN", "X"])["AVAL"].agg(["mean", "std", "count"]).reset_index()
         overall = points.groupby("X")["AVAL"].agg(["mean", "std", "count"]).reset_index()
         for i, (code, (colour, label)) in enumerate(sorted(colours.items())):
@@ -122,8 +158,10 @@ def trajectory_figure(ds: pd.DataFrame, dataset: str, param: om.Param, groups: l
         left.set_ylabel(param.label)
         left.autoscale_view()
         png = render(fig)
+    sampled = (f"; individual subjects drawn: one in {step} by USUBJID ({drawn['USUBJID'].nunique()} of "
+               f"{points['USUBJID'].nunique()}), mean +/- SD of all" if step > 1 else "")
     return Figure(f"fig_{param.paramcd.lower()}", section, f"{param.label} over time",
-                  f"{dataset} where {where}; x = analysis visit (AVISITN), y = AVAL", png)
+                  f"{dataset} where {where}; x = analysis visit (AVISITN), y = AVAL{sampled}", png)
 
 
 def response_figure(long: pd.DataFrame, groups: list[tuple[str, str]], section: str, source: str) -> Figure:

@@ -52,6 +52,31 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
+HTML_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;"))
+"""What ``html.escape(text, quote=True)`` replaces, in its order."""
+
+
+def esc_column(values: pd.Series) -> pd.Series:
+    """``esc`` of each value of a column; text values are escaped once per distinct value.
+
+    >>> esc_column(pd.Series(["a<b", None, "a<b", 1.5])).tolist(), esc_column(pd.Series(["'&", None])).tolist()
+    (['a&lt;b', '', 'a&lt;b', '1.5'], ['&#x27;&amp;', ''])
+    """
+    codes, uniques = pd.factorize(values)
+    distinct = np.asarray(uniques, dtype=object)
+    if not all(isinstance(u, str) for u in distinct):  # 1 == 1.0 == True share a code but not a text
+        return values.map(esc).astype(object)
+    escaped = pd.Series(distinct, dtype=object)
+    for char, entity in HTML_ESCAPES:
+        escaped = escaped.str.replace(char, entity, regex=False)
+    texts = np.append(escaped.to_numpy(dtype=object), "")
+    out = pd.Series(texts[codes], index=values.index, dtype=object)
+    missing = codes < 0
+    if missing.any():  # None, NaN -> "", other missing markers as esc gives them
+        out[missing] = values[missing].map(esc).astype(object).to_numpy()
+    return out
+
+
 def blank_repeats(display: pd.DataFrame, label_columns: int) -> pd.DataFrame:
     """Blank a label cell equal to the one above when all labels to its left are equal too.
 
@@ -74,11 +99,15 @@ def table_html(table: Table, listing: bool = False) -> str:
     display = blank_repeats(table.display, table.label_columns) if not listing else table.display
     head = "".join(f'<th scope="col">{esc(c)}</th>' for c in display.columns)
     klass = np.where(np.arange(len(display.columns)) < table.label_columns, "lab", "num")
-    rows = pd.Series("<tr>", index=display.index, dtype=object)
-    for col, k in zip(display.columns, klass):
-        rows = rows + f'<td class="{k}">' + display[col].map(esc).astype(object) + "</td>"
+    # row-major pieces: <tr>, then per column <td class>, text, </td>; then </tr>: joined once
+    pieces = np.empty((len(display), 3 * len(display.columns) + 2), dtype=object)
+    pieces[:, 0], pieces[:, -1] = "<tr>", "</tr>"
+    for j, k in enumerate(klass):
+        pieces[:, 3 * j + 1] = f'<td class="{k}">'
+        pieces[:, 3 * j + 2] = esc_column(display.iloc[:, j]).to_numpy()
+        pieces[:, 3 * j + 3] = "</td>"
     cls = ' class="listing"' if listing else ""
-    return f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{''.join(rows + '</tr>')}</tbody></table>"
+    return f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{''.join(pieces.ravel())}</tbody></table>"
 
 
 def figure_html(fig: Figure) -> str:

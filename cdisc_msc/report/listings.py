@@ -141,6 +141,12 @@ def ae_listing(adae: pd.DataFrame) -> Table:
                  listing.assign(table="listing_ae"), listing, 2, notes=(note,))
 
 
+VARIABLES = frozenset({"USUBJID", "SUBJID", "SAFFL", "TRT01AN", "TRT01A", "PARAMCD", "AVAL", "AVALC", "AVISIT",
+                       "ABLFL", "ANL01FL", "DTYPE", "CHG", "ASTDT", "ASTDTF", "AENDT", "AENDTF", "ATOXGR",
+                       "GRIMPFL", "AREL", "RELIMPFL", *(set(AE_COLUMNS) - {"START", "END", "GRADE", "REL"})})
+"""ADaM variables the listings read (of AE_COLUMNS: all but the four the AE listing derives)."""
+
+
 def build_listings(datasets: dict[str, pd.DataFrame], visits: list[str]) -> list[Table]:
     """The AE listing and the by-visit listings of the datasets present."""
     adsl = datasets["ADSL"]

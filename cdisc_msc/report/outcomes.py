@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from cdisc_msc.config import StudyConfig
+from cdisc_msc.report.query import variables
 
 Kind = Literal["toxicity", "socpt", "responder", "continuous", "presence"]
 
@@ -240,7 +241,23 @@ def outcome_map(config: StudyConfig | None) -> list[Outcome]:
     ]
 
 
+def outcome_variables(outcomes: list[Outcome]) -> set[str]:
+    """The ADaM variables the outcomes' filters and flags read (USUBJID and PARAMCD included).
+
+    >>> sorted(outcome_variables([Outcome("x", "X", "responder", "ADRS", (Param("SRI4", "SRI-4", "CRIT1FL"),),
+    ...                                   (TimePoint("M3", 'AVISITN=3 and ANL01FL="Y"', 3),))]))
+    ['ANL01FL', 'AVISITN', 'CRIT1FL', 'PARAMCD', 'SAFFL', 'USUBJID']
+    """
+    names = {"USUBJID", "PARAMCD"}
+    for o in outcomes:
+        clauses = [o.where, o.not_evaluable, *(p.where for p in o.params), *(t.where for t in o.timepoints)]
+        names.update(v for c in clauses for v in variables(c))
+        names.update(p.flag for p in o.params)
+    return names
+
+
 __all__ = [
+    "outcome_variables",
     "Outcome", "Param", "TimePoint", "outcome_map", "visit_timepoints", "toxicity_timepoints",
     "POPULATION", "NOT_TOLERATED_GRADE",
 ]

@@ -13,6 +13,7 @@ number. Text compares exactly (missing text is ""), numbers numerically.
 """
 from __future__ import annotations
 
+import ctypes
 import operator
 import re
 
@@ -62,9 +63,44 @@ def _clause_mask(frame: pd.DataFrame, clause: str) -> np.ndarray:
 def _distinct(series: pd.Series, like: str | float) -> tuple[np.ndarray, pd.Series]:
     """Codes of the column's distinct values (missing included) and those values as ``_column`` gives them:
     a clause is evaluated once per distinct value, then spread to the rows by the codes."""
+    if series.dtype == object:
+        codes, uniques = factorize_objects(series.to_numpy(), missing_code=False)
+        return codes, _column(pd.Series(uniques, dtype=object), like)
     codes, uniques = pd.factorize(series, use_na_sentinel=False)
-    distinct = pd.Series(np.asarray(uniques, dtype=object) if series.dtype == object else uniques, dtype=series.dtype)
-    return np.asarray(codes, dtype=np.intp), _column(distinct, like)
+    return np.asarray(codes, dtype=np.intp), _column(pd.Series(uniques, dtype=series.dtype), like)
+
+
+IDENTITY_SAMPLE = 4096
+"""Rows sampled to decide whether grouping an object column by object identity pays off."""
+
+
+def _addresses(objects: np.ndarray) -> np.ndarray:
+    """The object pointers of a C-contiguous object array as a uint64 view (valid while ``objects`` lives)."""
+    start = objects.__array_interface__["data"][0]
+    return np.ctypeslib.as_array((ctypes.c_uint64 * len(objects)).from_address(start))
+
+
+def factorize_objects(values: np.ndarray, missing_code: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and distinct values of an object array, as ``pd.factorize`` gives them.
+
+    ``missing_code``: missing values (None, NaN) get code -1 (else they are one distinct value).
+    Columns read from XPT share one ``str`` per distinct value: rows are then grouped by
+    object address (an integer hash) and only the few distinct objects are compared by value.
+
+    >>> codes, uniques = factorize_objects(np.array(["b", None, "a", "b"], dtype=object))
+    >>> codes.tolist(), uniques.tolist()
+    ([0, -1, 1, 0], ['b', 'a'])
+    """
+    objects = np.ascontiguousarray(values, dtype=object)
+    sample = objects[:IDENTITY_SAMPLE]
+    if len(pd.unique(_addresses(sample))) > 2 * len(pd.unique(sample)) + 16:  # values not shared: by value
+        codes, uniques = pd.factorize(objects, use_na_sentinel=missing_code)
+        return np.asarray(codes, dtype=np.intp), np.asarray(uniques, dtype=object)
+    by_object, addresses = pd.factorize(_addresses(objects))
+    first = np.empty(len(addresses), dtype=np.intp)
+    first[by_object[::-1]] = np.arange(len(objects) - 1, -1, -1, dtype=np.intp)
+    by_value, uniques = pd.factorize(objects[first], use_na_sentinel=missing_code)
+    return np.asarray(by_value, dtype=np.intp)[by_object], np.asarray(uniques, dtype=object)
 
 
 def _column(series: pd.Series, like: str | float) -> pd.Series:
@@ -73,17 +109,36 @@ def _column(series: pd.Series, like: str | float) -> pd.Series:
     return series.astype("string").fillna("")
 
 
-def mask(frame: pd.DataFrame, where: str) -> np.ndarray:
-    """Boolean array of the rows of ``frame`` satisfying ``where`` (empty = all rows)."""
+def mask(frame: pd.DataFrame, where: str, memo: dict[str, np.ndarray] | None = None) -> np.ndarray:
+    """Boolean array of the rows of ``frame`` satisfying ``where`` (empty = all rows).
+
+    ``memo``: the clause masks of earlier calls on this same, unchanged frame (clause text -> mask);
+    a clause found there is not evaluated again, a new one is added.
+    """
     result = np.ones(len(frame), dtype=bool)
     for clause in (c for c in _AND.split(where.strip()) if c.strip()):
-        result &= _clause_mask(frame, clause)
+        if memo is None:
+            result &= _clause_mask(frame, clause)
+            continue
+        if clause not in memo:
+            memo[clause] = _clause_mask(frame, clause)
+        result &= memo[clause]
     return result
 
 
-def select(frame: pd.DataFrame, where: str) -> pd.DataFrame:
-    """The rows of ``frame`` satisfying ``where``."""
-    return frame[mask(frame, where)]
+def select(frame: pd.DataFrame, where: str, memo: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+    """The rows of ``frame`` satisfying ``where`` (``memo``: see :func:`mask`)."""
+    return frame[mask(frame, where, memo)]
+
+
+def variables(where: str) -> list[str]:
+    """The variables a where clause reads, in order.
+
+    >>> variables('SAFFL="Y" and AVISITN in (3, 6) and SOC="Skin and nails"')
+    ['SAFFL', 'AVISITN', 'SOC']
+    """
+    found = (_CLAUSE.match(c) for c in _AND.split(where.strip()) if c.strip())
+    return list(dict.fromkeys(m["var"] for m in found if m))
 
 
 def conjoin(*clauses: str) -> str:
@@ -96,4 +151,4 @@ def conjoin(*clauses: str) -> str:
     return " and ".join(dict.fromkeys(parts))
 
 
-__all__ = ["QueryError", "conjoin", "mask", "select"]
+__all__ = ["QueryError", "conjoin", "factorize_objects", "mask", "select", "variables"]

@@ -19,12 +19,14 @@ import numpy as np
 import pandas as pd
 
 from cdisc_msc.report.outcomes import NOT_TOLERATED_GRADE, POPULATION, Outcome
-from cdisc_msc.report.query import conjoin, mask, select
+from cdisc_msc.report.query import conjoin, factorize_objects, mask, select
 from cdisc_msc.report.stats import describe, proportions
 from cdisc_msc.scoring import require_columns
 
 PCT_DECIMALS = 1
 MAX_GRADE = 5
+VARIABLES = frozenset({"USUBJID", "PARAMCD", "AVAL", "CHG", "DTYPE", "ATOXGRN", "AEBODSYS", "AEDECOD", "NTOLFL"})
+"""ADaM variables the tables read besides those of the outcome map's filters and flags."""
 
 
 @dataclass
@@ -65,10 +67,40 @@ class Context:
     datasets: dict[str, pd.DataFrame]
     members: pd.DataFrame
     groups: list[tuple[str, str]]
+    _paramcds: dict[str, tuple[np.ndarray, dict[str, int]]] = field(default_factory=dict, init=False, repr=False)
+    _parts: dict[tuple[str, str], tuple[pd.DataFrame, dict]] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def group_names(self) -> list[str]:
         return [g for g, _ in self.groups]
+
+    def param_records(self, dataset: str, paramcd: str) -> pd.DataFrame:
+        """The records of ``dataset`` with this PARAMCD, in dataset order with their index labels (the whole
+        dataset when ``paramcd`` is empty or the dataset has no PARAMCD): a where clause holding
+        ``PARAMCD="<paramcd>"`` selects the same rows from it as from the whole dataset, from far fewer rows."""
+        return self._part(dataset, paramcd)[0]
+
+    def records(self, dataset: str, paramcd: str, where: str) -> pd.DataFrame:
+        """``select(param_records(dataset, paramcd), where)``; each clause is evaluated once per part."""
+        part, memo = self._part(dataset, paramcd)
+        return select(part, where, memo)
+
+    def _part(self, dataset: str, paramcd: str) -> tuple[pd.DataFrame, dict]:
+        ds = self.datasets[dataset]
+        if not paramcd or "PARAMCD" not in ds.columns:
+            paramcd = ""
+        key = (dataset, paramcd)
+        if key not in self._parts:
+            if not paramcd:
+                part = ds
+            else:
+                if dataset not in self._paramcds:
+                    codes, values = factorize_objects(ds["PARAMCD"].to_numpy())
+                    self._paramcds[dataset] = codes, {v: i for i, v in enumerate(values)}
+                codes, number = self._paramcds[dataset]
+                part = ds.take(np.flatnonzero(codes == number.get(paramcd, -2)))
+            self._parts[key] = part, {}
+        return self._parts[key]
 
 
 # ------------------------------------------------------------------ helpers ----
@@ -100,10 +132,13 @@ def fixed(values: pd.Series, decimals: int, signed: bool = False) -> pd.Series:
     (['2.3', '-'], ['+2', '-1', '0'])
     """
     v = pd.to_numeric(values, errors="coerce").astype("float64")
-    text = v.map(f"{{:.{max(decimals, 0)}f}}".format).astype(object)
+    codes, bits = pd.factorize(v.to_numpy().view(np.int64))  # by bit pattern: -0.0 and 0.0 print differently
+    distinct = pd.Series(np.asarray(bits, dtype=np.int64).view(np.float64))
+    text = distinct.map(f"{{:.{max(decimals, 0)}f}}".format).astype(object)
     if signed:
-        text = text.where(~(v.round(max(decimals, 0)) > 0), "+" + text)
-    return text.where(v.notna(), "-").astype(object)
+        text = text.where(~(distinct.round(max(decimals, 0)) > 0), "+" + text)
+    text = text.where(distinct.notna(), "-").astype(object).to_numpy()
+    return pd.Series(text[codes], index=v.index, name=v.name, dtype=object)
 
 
 def proportion_cells(frame: pd.DataFrame) -> pd.Series:
@@ -154,22 +189,29 @@ def count_rows(ctx: Context, items: list[CountItem]) -> pd.DataFrame:
     N is the group's population (or its observed subjects) minus the excluded
     subjects; n counts the counted subjects among them.
     """
-    parts = []
     members = ctx.members
+    subject_codes, subjects = pd.factorize(members["USUBJID"], use_na_sentinel=False)
+    group_codes = pd.Categorical(members["GROUP"], categories=ctx.group_names).codes
+    in_group = group_codes >= 0  # a member of a group not in the group order is not reported
+    row_subject, row_group = subject_codes[in_group], group_codes[in_group].astype(np.intp)
+    names = pd.Index(ctx.group_names, name="group")
+
+    def per_group(subject_flags: np.ndarray) -> np.ndarray:
+        """Members per group whose subject is flagged."""
+        return np.bincount(row_group, weights=subject_flags[row_subject], minlength=len(names)).astype("int64")
+
+    everyone = np.ones(len(subjects), dtype=bool)
+    parts = []
     for item in items:
-        excluded = members["USUBJID"].isin(item.excluded)
-        base = (members["USUBJID"].isin(item.observed) if item.observed is not None
-                else pd.Series(True, index=members.index))
+        excluded = subjects.isin(item.excluded)
+        base = subjects.isin(item.observed) if item.observed is not None else everyone
         in_denominator = base & ~excluded
-        m = pd.DataFrame({
-            "group": members["GROUP"],
-            "N": in_denominator,
-            "n": in_denominator & members["USUBJID"].isin(item.counted),
-            "excluded": base & excluded,
-            "imputed": in_denominator & members["USUBJID"].isin(item.imputed),
-        })
-        counts = m.groupby("group", sort=False)[["n", "N", "excluded", "imputed"]].sum()
-        counts = counts.reindex(ctx.group_names, fill_value=0).reset_index()
+        counts = pd.DataFrame({
+            "n": per_group(in_denominator & subjects.isin(item.counted)),
+            "N": per_group(in_denominator),
+            "excluded": per_group(base & excluded),
+            "imputed": per_group(in_denominator & subjects.isin(item.imputed)),
+        }, index=names).reset_index()
         parts.append(counts.assign(**{k: v for k, v in item.labels.items()}, where=item.where))
     long = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         columns=["group", "n", "N", "excluded", "imputed", "where"])
@@ -178,14 +220,14 @@ def count_rows(ctx: Context, items: list[CountItem]) -> pd.DataFrame:
     return proportions(long)
 
 
-def responder_items(outcome: Outcome, ds: pd.DataFrame) -> list[CountItem]:
+def responder_items(outcome: Outcome, ctx: Context) -> list[CountItem]:
     """One item per parameter (flag) and time point: counted = flag "Y"; a subject without a record
     stays in the denominator (non-responder); ``not_evaluable`` records leave it."""
     items = []
     for p in outcome.params:
         for t in outcome.timepoints:
             where = conjoin(outcome.where, f'PARAMCD="{p.paramcd}"' if p.paramcd else "", p.where, t.where)
-            recs = select(ds, where)
+            recs = ctx.records(outcome.dataset, p.paramcd, where)
             one_record_per_subject(recs, f"{outcome.dataset} where {where}")
             require_columns(recs, [p.flag], f"{outcome.dataset} ({outcome.key})")
             items.append(CountItem(
@@ -199,13 +241,13 @@ def responder_items(outcome: Outcome, ds: pd.DataFrame) -> list[CountItem]:
     return items
 
 
-def presence_items(outcome: Outcome, ds: pd.DataFrame) -> list[CountItem]:
+def presence_items(outcome: Outcome, ctx: Context) -> list[CountItem]:
     """Observed cases: denominator = subjects with an answered record (AVALC Y or N) at the time point."""
     items = []
     for p in outcome.params:
         for t in outcome.timepoints:
             where = conjoin(outcome.where, f'PARAMCD="{p.paramcd}"', t.where)
-            recs = select(ds, where)
+            recs = ctx.records(outcome.dataset, p.paramcd, where)
             one_record_per_subject(recs, f"{outcome.dataset} where {where}")
             items.append(CountItem(
                 {"parameter": p.label, "paramcd": p.paramcd, "flag": p.flag, "timepoint": t.label,
@@ -371,29 +413,48 @@ def _socpt_display(long: pd.DataFrame, groups: list[str]) -> pd.DataFrame:
 
 
 # -------------------------------------------------------------- continuous ----
-def continuous_table(outcome: Outcome, ctx: Context, ds: pd.DataFrame) -> Table:
-    """Value (AVAL) at each time point and change from baseline (CHG) after baseline; observed cases."""
-    parts = []
-    members = ctx.members[["USUBJID", "GROUP"]]
-    codes = ", ".join(f'"{p.paramcd}"' for p in outcome.params)
-    candidates = select(ds, conjoin(outcome.where, f"PARAMCD in ({codes})"))
+def _block_statistics(values: pd.DataFrame, ctx: Context, blocks: list[dict]) -> pd.DataFrame:
+    """``describe`` of each block's values (USUBJID, _v, _block) per group: one row per block and group in
+    group order (statistics missing for a group without values), then the block's labels.
+
+    The values join the members by subject as integer codes (worked out once per distinct subject).
+    """
+    subject, subjects = factorize_objects(values["USUBJID"].to_numpy(), missing_code=False)
+    members = pd.DataFrame({
+        "_s": pd.Index(subjects).get_indexer(ctx.members["USUBJID"]),
+        "_g": pd.Categorical(ctx.members["GROUP"], categories=ctx.group_names).codes.astype("int64"),
+    })
+    members = members[(members["_s"] >= 0) & (members["_g"] >= 0)]
+    grouped = values[["_v", "_block"]].assign(_s=subject).merge(members, on="_s")
+    stats = describe(grouped, "_v", ["_block", "_g"]).set_index(["_block", "_g"])
+    cells = pd.MultiIndex.from_product([range(len(blocks)), range(len(ctx.group_names))])
+    stats = stats.reindex(cells).reset_index(drop=True)
+    names = pd.Index(ctx.group_names).take(cells.codes[1])
+    labels = pd.DataFrame(blocks).take(cells.codes[0]).reset_index(drop=True)
+    return pd.concat([pd.DataFrame({"group": names}), stats, labels], axis=1)
+
+
+def continuous_table(outcome: Outcome, ctx: Context) -> Table:
+    """Value (AVAL) at each time point and change from baseline (CHG) after baseline; observed cases.
+
+    Every (parameter, time point, analysis) block is summarised by one grouped pass over all blocks.
+    """
+    blocks, values = [], []
     for p in outcome.params:
         for t in outcome.timepoints:
             where = conjoin(outcome.where, f'PARAMCD="{p.paramcd}"', t.where)
-            recs = select(candidates, where)
+            recs = ctx.records(outcome.dataset, p.paramcd, where)
             one_record_per_subject(recs, f"{outcome.dataset} where {where}")
             analyses = [("Value", "AVAL")]
             if outcome.change and t.avisitn not in (0, None):
                 analyses.append(("Change from baseline", "CHG"))
             for analysis, var in analyses:
                 require_columns(recs, [var], f"{outcome.dataset} ({outcome.key})")
-                vals = recs[["USUBJID", var]].merge(members, on="USUBJID")
-                stats = describe(vals, var, ["GROUP"]).rename(columns={"GROUP": "group"})
-                stats = stats.set_index("group").reindex(ctx.group_names).reset_index()
-                parts.append(stats.assign(parameter=p.label, paramcd=p.paramcd, timepoint=t.label,
-                                          avisitn=t.avisitn, analysis=analysis, variable=var, decimals=p.decimals,
-                                          where=f"{outcome.dataset} where {where}; non-missing {var}"))
-    long = pd.concat(parts, ignore_index=True)
+                values.append(recs[["USUBJID", var]].set_axis(["USUBJID", "_v"], axis=1).assign(_block=len(blocks)))
+                blocks.append({"parameter": p.label, "paramcd": p.paramcd, "timepoint": t.label,
+                               "avisitn": t.avisitn, "analysis": analysis, "variable": var, "decimals": p.decimals,
+                               "where": f"{outcome.dataset} where {where}; non-missing {var}"})
+    long = _block_statistics(pd.concat(values, ignore_index=True), ctx, blocks)
     long["n"] = long["n"].fillna(0).astype("int64")
     long["cell"] = pd.Series("", index=long.index, dtype=object)
     for decimals, rows in long.groupby("decimals").groups.items():
@@ -423,11 +484,11 @@ def build_tables(outcomes: list[Outcome], ctx: Context) -> list[Table]:
         elif outcome.kind == "socpt":
             tables += socpt_tables(outcome, ctx, ds)
         elif outcome.kind == "responder":
-            tables.append(proportion_table(outcome, ctx, responder_items(outcome, ds)))
+            tables.append(proportion_table(outcome, ctx, responder_items(outcome, ctx)))
         elif outcome.kind == "presence":
-            tables.append(proportion_table(outcome, ctx, presence_items(outcome, ds)))
+            tables.append(proportion_table(outcome, ctx, presence_items(outcome, ctx)))
         elif outcome.kind == "continuous":
-            tables.append(continuous_table(outcome, ctx, ds))
+            tables.append(continuous_table(outcome, ctx))
         else:  # pragma: no cover - Outcome.kind is a Literal
             raise ValueError(f"unknown outcome kind {outcome.kind}")
     return tables
