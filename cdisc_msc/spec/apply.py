@@ -46,7 +46,8 @@ def conform(df: pd.DataFrame, ds: Dataset, allow_missing: Iterable[str] = ()) ->
         if var.is_numeric:
             out[var.name] = pd.to_numeric(col, errors="raise").astype("float64")
         else:
-            out[var.name] = text_objects(col)
+            # an explicit object Series: pandas 3 would otherwise infer its str dtype (NaN for missing)
+            out[var.name] = pd.Series(text_objects(col), index=df.index, dtype=object)
     return pd.DataFrame(out, index=df.index).reset_index(drop=True)
 
 
