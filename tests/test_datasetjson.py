@@ -171,3 +171,20 @@ def test_deterministic(tmp_path):
     one = write_dataset_json(small_frame(), small_meta(), tmp_path / "one.json", **kw).read_bytes()
     two = write_dataset_json(small_frame(), small_meta(), tmp_path / "two.json", **kw).read_bytes()
     assert one == two
+
+
+def test_rows_with_missing_values_and_escaped_text_by_hand(tmp_path):
+    """Text with quotes, commas and a backslash, missing text and numbers, in adjacent columns."""
+    frame = pd.DataFrame({"A": ['x","y', None, "b\\", 'x","y'], "N": [1.0, np.nan, 2.5, np.nan],
+                          "C": ["K", "K", "K", "K"]})
+    meta = XptDataset(name="TT", label="x", created=CREATED, variables=[
+        XptVariable(name="A", label="A", type="char", length=8),
+        XptVariable(name="N", label="N", type="num", data_type="float"),
+        XptVariable(name="C", label="C", type="char", length=1)])
+    kw = dict(study_oid="S", metadata_version_oid="M", creation_datetime=CREATED)
+    text = write_dataset_json(frame, meta, tmp_path, **kw).read_text(encoding="utf-8")
+    # x","y is "x\",\"y" in JSON, b\ is "b\\"; missing text is "", a missing number null, 1.0 is 1
+    rows = r'[["x\",\"y",1,"K"],["",null,"K"],["b\\",2.5,"K"],["x\",\"y",null,"K"]]'
+    assert text.endswith(f'"rows":{rows}}}\n')
+    lines = write_dataset_json(frame, meta, tmp_path, ndjson=True, **kw).read_text(encoding="utf-8").splitlines()
+    assert lines[1:] == [r'["x\",\"y",1,"K"]', '["",null,"K"]', r'["b\\",2.5,"K"]', r'["x\",\"y",null,"K"]']

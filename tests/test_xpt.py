@@ -398,3 +398,15 @@ def test_text_columns_of_distinct_but_equal_objects(tmp_path):
     back, _ = pyreadstat.read_xport(str(path))
     assert back["A"].tolist() == [f"AB{i % 3}" for i in range(rows)]
     assert back["S"].tolist() == ["MSC-SLE"] * rows
+
+
+def test_records_of_adjacent_columns_with_missing_values_by_hand(tmp_path):
+    """Adjacent low-cardinality columns are packed together: missing text and numbers stay in place."""
+    frame = pd.DataFrame({"A": ["a", None, "a", "bc"], "N": [1.0, np.nan, 1.0, -0.0], "C": ["K"] * 4})
+    path = write_xpt(frame, dataset(char("A", 2), num("N"), char("C", 1)), tmp_path).path
+    raw = path.read_bytes()
+    one, missing, zero = bytes.fromhex("4110000000000000"), b"." + b"\0" * 7, b"\0" * 8  # IBM 1.0, '.', 0
+    records = b"a " + one + b"K" + b"  " + missing + b"K" + b"a " + one + b"K" + b"bc" + zero + b"K"
+    start = data_start(3)
+    assert raw[start:start + 44] == records  # 4 records of 11 bytes
+    assert raw[start + 44:] == b" " * 36  # blank padding to 80

@@ -14,6 +14,8 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from cdisc_msc.io.columns import Factorized, all_str, factorize_column
+
 NUMERIC_COMPARATORS = frozenset({"LT", "LE", "GT", "GE"})
 
 
@@ -41,6 +43,154 @@ def _without_special_missing(values: pd.Series) -> pd.Series:
     return values.where(~values.map(_is_special_missing), None)
 
 
+def _text_of(value: object) -> str | None:
+    """``as_text`` of one value that is not missing."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return format_number(value)
+    if _is_special_missing(value):
+        return None
+    return str(value).rstrip(" ") or None
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Some rows of a column: which of its distinct values (then missing) occur in them, and,
+    for an ambiguous column (see ``ColumnFacts.ambiguous``), the rows themselves."""
+
+    occurring: np.ndarray
+    rows: np.ndarray | None = None
+
+
+class ColumnFacts:
+    """One column compared as text, worked out once per distinct value.
+
+    Built from the column factorised (``cdisc_msc.io.columns``): row i holds
+    distinct value ``codes[i]`` (-1 = missing). Every fact is of all rows or
+    of a ``Selection`` of them (``select``).
+
+    >>> f = ColumnFacts.of(pd.Series(["b ", None, "a", "b"], dtype=object))
+    >>> sorted(f.distinct_text()), f.max_text_length(), f.has_values(f.select(np.array([False, True, False, False])))
+    (['a', 'b'], 1, False)
+    """
+
+    def __init__(self, factorized: Factorized, values: pd.Series) -> None:
+        self.codes = factorized.codes
+        self.uniques = factorized.uniques
+        self.values = values
+        self.numeric = pd.api.types.is_numeric_dtype(values.dtype)
+        self._all = np.ones(len(self.uniques) + 1, dtype=bool)
+        self._all[-1] = factorized.has_missing
+        self._texts: np.ndarray | None = None
+        self._present: np.ndarray | None = None
+        self._lengths: np.ndarray | None = None
+        self._ambiguous: bool | None = None
+
+    @classmethod
+    def of(cls, values: pd.Series) -> "ColumnFacts":
+        return cls(factorize_column(values), values)
+
+    @property
+    def texts(self) -> np.ndarray:
+        """``as_text`` of each distinct value, then None for the missing slot."""
+        if self._texts is None:
+            texts = np.full(len(self.uniques) + 1, None, dtype=object)
+            for i, u in enumerate(self.uniques):  # per distinct value, not per row
+                texts[i] = _text_of(u)
+            self._texts = texts
+        return self._texts
+
+    @property
+    def present(self) -> np.ndarray:
+        """Which distinct values are a value as text (numbers always are; blanks and ``.A`` are not)."""
+        if self._present is None:
+            if self.numeric:
+                self._present = np.append(np.ones(len(self.uniques), dtype=bool), False)
+            else:
+                self._present = np.fromiter((t is not None for t in self.texts), dtype=bool, count=len(self.texts))
+        return self._present
+
+    @property
+    def byte_lengths(self) -> np.ndarray:
+        if self._lengths is None:
+            self._lengths = np.fromiter((0 if t is None else len(t.encode("utf-8")) for t in self.texts),
+                                        dtype=np.int64, count=len(self.texts))
+        return self._lengths
+
+    @property
+    def ambiguous(self) -> bool:
+        """Whether equal values may read differently as text (0.0 and -0.0; numbers or booleans in a
+        text column): a distinct value reads as its first row, which depends on the rows taken."""
+        if self._ambiguous is None:
+            dtype = self.values.dtype
+            if pd.api.types.is_float_dtype(dtype):
+                x = self.values.to_numpy(dtype=np.float64, na_value=np.nan)
+                zero = x == 0
+                negative = np.signbit(x) & zero
+                self._ambiguous = bool(negative.any()) and bool((zero & ~negative).any())
+            elif self.numeric:
+                self._ambiguous = False
+            else:
+                self._ambiguous = not all_str(np.asarray(self.uniques, dtype=object))
+        return self._ambiguous
+
+    def select(self, rows: np.ndarray) -> Selection:
+        """The rows where ``rows`` (a boolean mask) is True."""
+        occ = np.zeros(len(self.uniques) + 1, dtype=bool)
+        occ[self.codes[rows]] = True  # code -1 marks the last slot
+        return Selection(occ, rows if self.ambiguous else None)
+
+    def _subset(self, selection: Selection | None) -> "ColumnFacts | None":
+        """The facts of the selected rows on their own, when the column is ambiguous."""
+        if selection is None or selection.rows is None:
+            return None
+        return ColumnFacts.of(self.values[selection.rows])
+
+    def _selected(self, selection: Selection | None) -> np.ndarray:
+        return self.present & (self._all if selection is None else selection.occurring)
+
+    def has_values(self, selection: Selection | None = None) -> bool:
+        return bool(self._selected(selection).any())
+
+    def distinct_text(self, selection: Selection | None = None) -> set[str]:
+        subset = self._subset(selection)
+        if subset is not None:
+            return subset.distinct_text()
+        return set(self.texts[self._selected(selection)].tolist())
+
+    def max_text_length(self, selection: Selection | None = None) -> int:
+        """Longest value as text in UTF-8 bytes (0 when there is none)."""
+        subset = self._subset(selection)
+        if subset is not None:
+            return subset.max_text_length()
+        lengths = self.byte_lengths[self._selected(selection)]
+        return int(lengths.max()) if len(lengths) else 0
+
+    def decimals(self, selection: Selection | None = None) -> int | None:
+        """``decimals`` of the values (of the selected rows)."""
+        subset = self._subset(selection)
+        if subset is not None:
+            return subset.decimals()
+        index = np.flatnonzero((self._all if selection is None else selection.occurring)[:-1])
+        return decimals(pd.Series(self.uniques[index]))
+
+    def condition_hits(self, condition: "Condition") -> np.ndarray:
+        """Per distinct value (then missing), whether it meets ``condition`` (on this column)."""
+        comparator = condition.comparator or "EQ"
+        if comparator in NUMERIC_COMPARATORS:
+            number = pd.to_numeric(_without_special_missing(pd.Series(self.uniques)), errors="coerce")
+            target = pd.to_numeric(pd.Series(condition.values[:1]), errors="coerce").iloc[0] if condition.values else np.nan
+            result = {"LT": number < target, "LE": number <= target, "GT": number > target, "GE": number >= target}[comparator]
+            return np.append(result.fillna(False).to_numpy(dtype=bool), False)
+        wanted = set(condition.values)
+        empty = "" in wanted  # an empty CheckValue stands for a missing value
+        hit = np.fromiter((empty if t is None else t in wanted for t in self.texts), dtype=bool, count=len(self.texts))
+        return ~hit if comparator in ("NE", "NOTIN") else hit
+
+    def condition_mask(self, condition: "Condition") -> np.ndarray:
+        """The rows meeting ``condition`` (on this column)."""
+        return self.condition_hits(condition)[self.codes]
+
+
 def as_text(values: pd.Series) -> pd.Series:
     """The column as object text, missing as None; numbers formatted, text right-stripped.
 
@@ -50,25 +200,18 @@ def as_text(values: pd.Series) -> pd.Series:
     """
     if values.empty:
         return pd.Series([], index=values.index, dtype=object)
-    codes, uniques = pd.factorize(values)  # missing values get code -1
-    texts = np.full(len(uniques) + 1, None, dtype=object)  # the last slot (code -1) stays None
-    for i, u in enumerate(uniques):  # per distinct value, not per row
-        if isinstance(u, (int, float, np.integer, np.floating)) and not isinstance(u, bool):
-            texts[i] = format_number(u)
-        elif not _is_special_missing(u):
-            texts[i] = str(u).rstrip(" ") or None
-    return pd.Series(texts[np.asarray(codes)], index=values.index, dtype=object)
+    facts = ColumnFacts.of(values)
+    return pd.Series(facts.texts[facts.codes], index=values.index, dtype=object)
 
 
 def distinct_text(values: pd.Series) -> set[str]:
     """The distinct non-missing values of a column as text."""
-    return {v for v in as_text(values).dropna().unique()}
+    return ColumnFacts.of(values).distinct_text() if len(values) else set()
 
 
 def max_text_length(values: pd.Series) -> int:
     """Longest non-missing value in UTF-8 bytes (0 when there is none)."""
-    present = distinct_text(values)
-    return max((len(v.encode("utf-8")) for v in present), default=0)
+    return ColumnFacts.of(values).max_text_length() if len(values) else 0
 
 
 def decimals(values: pd.Series) -> int | None:
@@ -102,18 +245,9 @@ def condition_mask(frame: pd.DataFrame, condition: Condition) -> pd.Series:
     """
     if condition.variable not in frame.columns:
         return pd.Series(False, index=frame.index)
-    column = frame[condition.variable]
-    comparator = condition.comparator or "EQ"
-    if comparator in NUMERIC_COMPARATORS:
-        number = pd.to_numeric(_without_special_missing(column), errors="coerce")
-        target = pd.to_numeric(pd.Series(condition.values[:1]), errors="coerce").iloc[0] if condition.values else np.nan
-        result = {"LT": number < target, "LE": number <= target, "GT": number > target, "GE": number >= target}[comparator]
-        return result.fillna(False).astype(bool)
-    text = as_text(column)
-    hit = text.isin(list(condition.values)) & text.notna()
-    if "" in condition.values:  # an empty CheckValue stands for a missing value
-        hit |= text.isna()
-    return ~hit if comparator in ("NE", "NOTIN") else hit
+    if frame.empty:
+        return pd.Series(False, index=frame.index, dtype=bool)
+    return pd.Series(ColumnFacts.of(frame[condition.variable]).condition_mask(condition), index=frame.index)
 
 
 def where_mask(frame: pd.DataFrame, conditions: Sequence[Condition]) -> pd.Series:

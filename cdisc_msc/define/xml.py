@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+import numpy as np
 import pandas as pd
 from lxml import etree
 
@@ -32,7 +33,8 @@ from cdisc_msc.io.meta import XptDataset, display_format, from_spec
 from cdisc_msc.problems import InputError, Problem, ProblemReport
 from cdisc_msc.spec.ct import DEFAULT_VERSION, load_ct
 from cdisc_msc.spec.model import Codelist, Dataset, Document, Spec, ValueLevel, Variable
-from cdisc_msc.define.values import Condition, as_text, decimals, distinct_text, max_text_length, where_mask
+from cdisc_msc.define.values import ColumnFacts, Condition, Selection
+from cdisc_msc.io.columns import FrameColumns, columns_for
 
 ODM_NS = "http://www.cdisc.org/ns/odm/v1.3"
 DEF_NS = "http://www.cdisc.org/ns/def/v2.1"
@@ -73,10 +75,15 @@ def _ns(prefix: str | None, tag: str) -> str:
 
 @dataclass(frozen=True)
 class DatasetContent:
-    """One dataset as written: its frame and its XPT metadata (lengths, labels)."""
+    """One dataset as written: its frame and its XPT metadata (lengths, labels).
+
+    ``columns``, the frame's column cache the writers filled, saves
+    factorising the columns again (optional).
+    """
 
     frame: pd.DataFrame
     xpt: XptDataset
+    columns: FrameColumns | None = None
 
     @classmethod
     def from_frame(cls, dataset: Dataset, frame: pd.DataFrame) -> "DatasetContent":
@@ -192,23 +199,71 @@ class _VlmItem:
     vl: ValueLevel
     item_oid: str
     where_oid: str
-    rows: pd.DataFrame | None
-    """The rows its where clause selects (None when the dataset has no data)."""
+    values: ColumnFacts | None
+    """The item variable's column (None when the dataset has no data or no such column)."""
+    selection: Selection | None
+    """The rows its where clause selects (None: no data)."""
 
     @property
     def has_data(self) -> bool:
-        return self.rows is not None and self.variable.name in self.rows.columns and \
-            as_text(self.rows[self.variable.name]).notna().any()
+        return self.selection is not None and self.values is not None and self.values.has_values(self.selection)
 
 
-def _column(content: DatasetContent | None, name: str) -> pd.Series | None:
-    if content is None or name not in content.frame.columns:
-        return None
-    return content.frame[name]
+class _Facts:
+    """The columns of the datasets written, each factorised and converted to text once.
 
+    A value-level item's data are found from the distinct values: its where
+    clause is evaluated per distinct value of the condition variables, and a
+    one-condition clause uses the distinct (condition value, item value) pairs
+    of the rows, found once per pair of columns.
+    """
 
-def _has_values(series: pd.Series | None) -> bool:
-    return series is not None and bool(as_text(series).notna().any())
+    def __init__(self, contents: Mapping[str, DatasetContent]) -> None:
+        self.contents = contents
+        self._caches: dict[str, FrameColumns] = {}
+        self._facts: dict[tuple[str, str], ColumnFacts] = {}
+        self._pair_cache: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = {}
+
+    def column(self, dataset: str, name: str) -> ColumnFacts | None:
+        """The facts of a column, None when the dataset was not written or has no such column."""
+        content = self.contents.get(dataset)
+        if content is None or name not in content.frame.columns:
+            return None
+        key = (dataset, name)
+        if key not in self._facts:
+            if dataset not in self._caches:
+                self._caches[dataset] = columns_for(content.frame, content.columns)
+            self._facts[key] = ColumnFacts(self._caches[dataset].get(name), content.frame[name])
+        return self._facts[key]
+
+    def _pairs(self, dataset: str, where: ColumnFacts, where_name: str, item: ColumnFacts,
+               item_name: str) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct (where value, item value) pairs over the rows, as two arrays of
+        distinct-value indexes (missing: the last index, ``len(uniques)``)."""
+        key = (dataset, where_name, item_name)
+        if key not in self._pair_cache:
+            rows, cols = len(where.uniques) + 1, len(item.uniques) + 1
+            pair = pd.unique((where.codes.astype(np.int64) % rows) * cols + item.codes.astype(np.int64) % cols)
+            self._pair_cache[key] = (pair // cols, pair % cols)
+        return self._pair_cache[key]
+
+    def selection(self, dataset: str, conditions: list[Condition], name: str) -> Selection | None:
+        """The rows of column ``name`` meeting every condition (None: no such column)."""
+        item = self.column(dataset, name)
+        if item is None:
+            return None
+        wheres = [self.column(dataset, c.variable) for c in conditions]
+        if any(w is None for w in wheres):  # a missing variable meets nothing
+            return item.select(np.zeros(len(item.codes), dtype=bool))
+        if len(conditions) == 1 and not item.ambiguous:
+            where_codes, item_codes = self._pairs(dataset, wheres[0], conditions[0].variable, item, name)
+            occ = np.zeros(len(item.uniques) + 1, dtype=bool)
+            occ[item_codes[wheres[0].condition_hits(conditions[0])[where_codes]]] = True
+            return Selection(occ)
+        rows = np.ones(len(item.codes), dtype=bool)
+        for where, condition in zip(wheres, conditions):
+            rows &= where.condition_mask(condition)
+        return item.select(rows)
 
 
 def _dataset_order(spec: Spec) -> list[Dataset]:
@@ -216,8 +271,9 @@ def _dataset_order(spec: Spec) -> list[Dataset]:
     return sorted(spec.datasets, key=lambda d: (rank.get(d.class_.upper(), len(rank)), d.name))
 
 
-def _vlm_items(spec: Spec, contents: Mapping[str, DatasetContent]) -> dict[tuple[str, str], list[_VlmItem]]:
-    """Value-level items per (dataset, variable), with the rows each selects."""
+def _vlm_items(spec: Spec, contents: Mapping[str, DatasetContent],
+               facts: _Facts) -> dict[tuple[str, str], list[_VlmItem]]:
+    """Value-level items per (dataset, variable), with the data each selects."""
     oids, woids = _Oids(), _Oids()
     where_oids: dict[tuple, str] = {}  # one WhereClauseDef per distinct condition set of a dataset
     out: dict[tuple[str, str], list[_VlmItem]] = {}
@@ -230,18 +286,19 @@ def _vlm_items(spec: Spec, contents: Mapping[str, DatasetContent]) -> dict[tuple
                 key = (ds.name, tuple((c.variable, c.comparator, tuple(c.values)) for c in vl.where))
                 if key not in where_oids:
                     where_oids[key] = woids.take(f"WC.{ds.name}.{'.'.join(c.variable for c in vl.where)}.{suffix}")
-                rows = None
+                values, selection = None, None
                 if content is not None:
-                    rows = content.frame.loc[where_mask(content.frame, _conditions(vl.where))]
+                    values = facts.column(ds.name, var.name)
+                    selection = facts.selection(ds.name, _conditions(vl.where), var.name)
                 items.append(_VlmItem(ds, var, vl, oids.take(f"IT.{ds.name}.{var.name}.{suffix}"),
-                                      where_oids[key], rows))
+                                      where_oids[key], values, selection))
             if items:
                 out[(ds.name, var.name)] = items
     return out
 
 
 def _used_terms(spec: Spec, contents: Mapping[str, DatasetContent],
-                vlm: Mapping[tuple[str, str], list[_VlmItem]]) -> dict[str, set[str] | None]:
+                vlm: Mapping[tuple[str, str], list[_VlmItem]], facts: _Facts) -> dict[str, set[str] | None]:
     """Codelist OID -> the values the data uses; None when no dataset that uses it has data."""
     used: dict[str, set[str] | None] = {}
 
@@ -255,14 +312,13 @@ def _used_terms(spec: Spec, contents: Mapping[str, DatasetContent],
         content = contents.get(ds.name)
         for var in ds.variables:
             if var.codelist:
-                column = _column(content, var.name)
-                note(var.codelist, distinct_text(column) if column is not None and content.has_rows else None)
+                column = facts.column(ds.name, var.name)
+                note(var.codelist, column.distinct_text() if column is not None and content.has_rows else None)
         for items in (vlm.get((ds.name, v.name), []) for v in ds.variables):
             for item in items:
                 if item.vl.codelist:
-                    rows = item.rows
-                    values = distinct_text(rows[item.variable.name]) \
-                        if rows is not None and item.variable.name in rows.columns and content.has_rows else None
+                    values = item.values.distinct_text(item.selection) \
+                        if item.selection is not None and item.values is not None and content.has_rows else None
                     note(item.vl.codelist, values)
     return used
 
@@ -305,6 +361,7 @@ class _Context:
     vlm: dict[tuple[str, str], list[_VlmItem]]
     used_terms: dict[str, set[str] | None]
     acrf: Document | None
+    facts: _Facts
     methods: list[str] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)
     codelists: list[str] = field(default_factory=list)
@@ -396,7 +453,8 @@ def _item_group(mdv: etree._Element, ctx: _Context, ds: Dataset) -> None:
         _set(ref, "MethodOID", ctx.use("methods", var.method))
         if ds.purpose == "Tabulation":
             _set(ref, "Role", var.role)
-        if not no_data and not _has_values(_column(content, var.name)):
+        column = None if no_data else ctx.facts.column(ds.name, var.name)
+        if not no_data and (column is None or not column.has_values()):
             _set(ref, "def:HasNoData", "Yes")
     cls = etree.SubElement(ig, _ns("def", "Class"))
     _set(cls, "Name", ds.class_)
@@ -426,10 +484,12 @@ def _origin(parent: etree._Element, ctx: _Context, origin) -> None:
             _set(page, "Type", "PhysicalRef")
 
 
-def _item_length(data_type: str, spec_length, xpt_length: int | None, values: pd.Series | None) -> int | None:
+def _item_length(data_type: str, spec_length, xpt_length: int | None, values: ColumnFacts | None,
+                 selection: Selection | None = None) -> int | None:
     """Define Length: the XPT length of the variable (text/integer/float only).
 
-    Value-level text items: the spec length, or the longest value selected.
+    Value-level text items: the spec length, or the longest value of the
+    rows selected (``selection``; None: all).
     """
     if data_type not in LENGTH_TYPES:
         return None
@@ -439,12 +499,14 @@ def _item_length(data_type: str, spec_length, xpt_length: int | None, values: pd
         return 8
     if isinstance(spec_length, int):
         return spec_length
-    return max(1, max_text_length(values)) if values is not None else 1
+    return max(1, values.max_text_length(selection)) if values is not None else 1
 
 
 def _item_def(mdv: etree._Element, ctx: _Context, oid: str, name: str, label: str | None, meta,
-              length: int | None, values: pd.Series | None, value_list_oid: str | None = None) -> None:
-    """One ItemDef; ``meta`` is a spec Variable or ValueLevel."""
+              length: int | None, values: ColumnFacts | None, value_list_oid: str | None = None,
+              selection: Selection | None = None) -> None:
+    """One ItemDef; ``meta`` is a spec Variable or ValueLevel; ``values`` its column
+    (``selection``: the rows of it the item selects; None: all)."""
     item = etree.SubElement(mdv, _ns(None, "ItemDef"))
     _set(item, "OID", oid)
     _set(item, "Name", name)
@@ -452,7 +514,7 @@ def _item_def(mdv: etree._Element, ctx: _Context, oid: str, name: str, label: st
     _set(item, "Length", length)
     if meta.data_type == "float":
         digits = meta.significant_digits if meta.significant_digits is not None else (
-            decimals(values) if values is not None else None)
+            values.decimals(selection) if values is not None else None)
         _set(item, "SignificantDigits", digits)
     _set(item, "SASFieldName", name)
     _set(item, "def:DisplayFormat", display_format(meta) or None)
@@ -468,16 +530,17 @@ def _item_def(mdv: etree._Element, ctx: _Context, oid: str, name: str, label: st
 def _item_defs(mdv: etree._Element, ctx: _Context, ds: Dataset) -> None:
     content = ctx.contents.get(ds.name)
     for var in ds.variables:
-        column = _column(content, var.name)
+        column = ctx.facts.column(ds.name, var.name)
         items = ctx.vlm.get((ds.name, var.name), [])
         xpt_length = content.length(var.name) if content is not None else None
         _item_def(mdv, ctx, f"IT.{ds.name}.{var.name}", var.name, var.label, var,
                   _item_length(var.data_type, var.length, xpt_length, column), column,
                   f"VL.{ds.name}.{var.name}" if items else None)
         for item in items:
-            values = item.rows[var.name] if item.rows is not None and var.name in item.rows.columns else None
+            values = item.values if item.selection is not None else None
             _item_def(mdv, ctx, item.item_oid, var.name, item.vl.label, item.vl,
-                      _item_length(item.vl.data_type, item.vl.length, None, values), values)
+                      _item_length(item.vl.data_type, item.vl.length, None, values, item.selection), values,
+                      selection=item.selection)
 
 
 def _ct_standard(spec: Spec, cl: Codelist) -> str | None:
@@ -594,9 +657,10 @@ def build_define(spec: Spec, config: StudyConfig, contents: Mapping[str, Dataset
     """The ODM root element of the define.xml for one package (see :func:`define_xml`)."""
     contents = {k.upper(): v for k, v in contents.items()}
     _check_inputs(spec, contents)
-    vlm = _vlm_items(spec, contents)
+    facts = _Facts(contents)
+    vlm = _vlm_items(spec, contents, facts)
     acrf = next((d for d in spec.documents if _is_acrf(d)), None)
-    ctx = _Context(spec, config, contents, vlm, _used_terms(spec, contents, vlm), acrf)
+    ctx = _Context(spec, config, contents, vlm, _used_terms(spec, contents, vlm, facts), acrf, facts)
     stamp = config.creation_datetime.replace(microsecond=0).isoformat()
     label = _package_label(spec)
 

@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
 
+from cdisc_msc.io.columns import Factorized, FrameColumns, columns_for, factorize_column
 from cdisc_msc.io.meta import XptDataset, XptVariable
 from cdisc_msc.io.xpt import _write_atomically
 from cdisc_msc.problems import InputError, Problem, ProblemReport
@@ -220,79 +221,204 @@ def _target(path: str | Path, meta: XptDataset, ndjson: bool) -> Path:
 
 
 ROWS_PER_CHUNK = 32_768
+MERGED_TOKENS = 1 << 14
+"""Adjacent columns are packed as one item while all combinations of their tokens are at most this many."""
+PAD = b"\0"
+"""Padding of the fixed-width items (always overwritten)."""
 
 
 @dataclass(frozen=True)
 class _Tokens:
-    """One column as JSON text: ``tokens[codes[i]]`` is row i's value."""
+    """One column as JSON text: ``tokens[codes[i]]`` is row i's value (code -1: the last token,
+    that of a missing value, when ``missing``)."""
 
     codes: np.ndarray
     tokens: list[bytes]
+    missing: bool = False
 
 
-@dataclass(frozen=True)
-class _Packed:
-    """Framed tokens of one column as fixed-width items: the bytes and which of them are text."""
+def _encode_each(values: list) -> list[bytes]:
+    """``_dumps(v)`` of each value as UTF-8, many values in one ``json`` call.
 
-    codes: np.ndarray
-    data: np.ndarray  # V<width>, one item per distinct value, zero-padded
-    keep: np.ndarray  # V<width> of 0/1 bytes: 1 for the token's own bytes
+    Numbers, booleans and None never hold a comma; in a list of strings the
+    three characters ``","`` only occur between two values (a quote inside a
+    string is always escaped), so one encoded list splits back into the values.
 
-
-def _packed(col: _Tokens, prefix: bytes, suffix: bytes) -> _Packed:
-    """``prefix + token + suffix`` per distinct value, padded to the widest.
-
-    >>> p = _packed(_Tokens(np.array([1, 0]), [b'"A"', b"null"]), b"[", b",")
-    >>> [bytes(x) for x in p.data], [bytes(x) for x in p.keep]
-    ([b'["A",\\x00', b'[null,'], [b'\\x01\\x01\\x01\\x01\\x01\\x00', b'\\x01\\x01\\x01\\x01\\x01\\x01'])
+    >>> _encode_each([1, 2.5, None]), _encode_each(['a","b', "c"])
+    ([b'1', b'2.5', b'null'], [b'"a\\\\",\\\\"b"', b'"c"'])
     """
-    framed = [prefix + t + suffix for t in col.tokens]
-    lengths = np.fromiter((len(t) for t in framed), dtype=np.int64, count=len(framed))
-    width = int(lengths.max())
-    data = np.frombuffer(b"".join(t.ljust(width, b"\0") for t in framed), dtype=f"V{width}")
-    keep = (np.arange(width) < lengths[:, None]).view(np.uint8).view(f"V{width}").ravel()
-    return _Packed(col.codes, data, keep)
+    if len(values) < 2:
+        return [_dumps(v).encode("utf-8") for v in values]
+    text = sum(isinstance(v, str) for v in values)
+    if text == 0:
+        return [t.encode("utf-8") for t in _dumps(values)[1:-1].split(",")]
+    if text == len(values):
+        return [f'"{t}"'.encode("utf-8") for t in _dumps(values)[2:-2].split('","')]
+    return [_dumps(v).encode("utf-8") for v in values]
 
 
-def column_tokens(values: pd.Series, column: dict[str, Any], dataset: str, report: ProblemReport) -> _Tokens:
+def column_tokens(values: pd.Series, column: dict[str, Any], dataset: str, report: ProblemReport,
+                  factorized: Factorized | None = None) -> _Tokens:
     """A column's JSON tokens, converted once per distinct value (``column_values`` on the distinct
-    values, so the text is exactly what ``column_values`` gives row by row)."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    values, so the text is exactly what ``column_values`` gives row by row).
+
+    ``factorized``: the column already factorised (``cdisc_msc.io.columns``).
+    """
+    if factorized is None:
+        factorized = factorize_column(values)
+    uniques = factorized.uniques
     distinct = pd.Series(np.asarray(uniques, dtype=object) if values.dtype == object else uniques,
                          dtype=values.dtype)
+    if factorized.has_missing:  # code -1 takes the last token: that of a missing value
+        distinct = pd.concat([distinct, pd.Series([None], dtype=values.dtype)], ignore_index=True)
     own = ProblemReport()
     converted = column_values(distinct, column, dataset, own)
     if own.problems:  # report the problems with the row numbers of the whole column
         column_values(values, column, dataset, report)
-    return _Tokens(np.asarray(codes, dtype=np.intp), [_dumps(v).encode("utf-8") for v in converted])
+    return _Tokens(factorized.codes, _encode_each(converted), factorized.has_missing)
 
 
-def _row_bytes(columns: list[_Packed], start: int, stop: int) -> bytes:
-    """Rows ``start:stop``: every column's framed tokens gathered side by side as fixed-width
-    items (one record per row), then the padding dropped with one boolean mask."""
-    n = stop - start
-    offsets = np.cumsum([0] + [c.data.dtype.itemsize for c in columns])
-    layout = {"names": [f"c{j}" for j in range(len(columns))], "formats": [c.data.dtype for c in columns],
-              "offsets": offsets[:-1].tolist(), "itemsize": int(offsets[-1])}
-    data = np.empty(n, dtype=np.dtype(layout))
-    keep = np.empty(n, dtype=np.dtype(layout))
+@dataclass(frozen=True)
+class _Group:
+    """Adjacent columns packed as one item: every combination of their framed tokens,
+    padded to the widest (``data``) with their true ``lengths``, indexed by the combined codes."""
+
+    members: list[_Tokens]
+    data: np.ndarray  # V<width>
+    lengths: np.ndarray
+    _cut: dict[int, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def width(self) -> int:
+        return self.data.dtype.itemsize
+
+    def codes(self, start: int, stop: int) -> np.ndarray:
+        """Rows ``start:stop``: the index of each row's combination in ``data``."""
+        first, *rest = self.members
+        if not rest:
+            return first.codes[start:stop]  # code -1 takes the last token
+        out = first.codes[start:stop].astype(np.int64)
+        if first.missing:  # in a group a missing value's token comes first: code -1 -> 0
+            out += 1
+        for col in rest:
+            out *= len(col.tokens)
+            out += col.codes[start:stop]
+            if col.missing:
+                out += 1
+        return out
+
+    def exact(self, length: int) -> np.ndarray:
+        """The items cut to ``length`` bytes (``V<length>``): the tokens of that length, unpadded."""
+        if length not in self._cut:
+            table = self.data.view(np.uint8).reshape(len(self.data), self.width)[:, :length]
+            self._cut[length] = np.ascontiguousarray(table).view(f"V{length}").reshape(-1)
+        return self._cut[length]
+
+
+def _group(members: list[_Tokens], tokens: list[bytes]) -> _Group:
+    width = max(map(len, tokens))
+    data = np.frombuffer(b"".join([t.ljust(width, PAD) for t in tokens]), dtype=f"V{width}")
+    return _Group(members, data, np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens)))
+
+
+def _groups(columns: list[_Tokens], end: bytes) -> list[_Group]:
+    """The columns framed (``[`` before the first, ``,`` between, ``end`` after the last) and
+    packed left to right into groups of adjacent columns (few combinations: few wide items).
+
+    >>> [bytes(x) for x in _groups([_Tokens(np.array([0]), [b'"A"']), _Tokens(np.array([1]), [b"1", b"22"])],
+    ...                             b"]")[0].data]
+    [b'["A",1]\\x00', b'["A",22]']
+    """
+    groups: list[tuple[list[_Tokens], list[bytes]]] = []
+    last = len(columns) - 1
     for j, col in enumerate(columns):
-        codes = col.codes[start:stop]
-        data[f"c{j}"] = col.data[codes]
-        keep[f"c{j}"] = col.keep[codes]
-    return data.view(np.uint8)[keep.view(np.uint8).view(bool)].tobytes()
+        prefix, suffix = b"[" if j == 0 else b",", end if j == last else b""
+        framed = [prefix + t + suffix for t in col.tokens]
+        col = _Tokens(col.codes, framed, col.missing)
+        if groups and len(groups[-1][1]) * len(framed) <= max(MERGED_TOKENS, len(groups[-1][1]), len(framed)):
+            members, tokens = groups[-1]
+            if len(members) == 1 and members[0].missing:  # first member: its missing token moves first
+                tokens = tokens[-1:] + tokens[:-1]
+            if col.missing:
+                framed = framed[-1:] + framed[:-1]
+            groups[-1] = (members + [col], [a + b for a in tokens for b in framed])
+        else:
+            groups.append(([col], framed))
+    return [_group(members, tokens) for members, tokens in groups]
+
+
+def _repaired(groups: list[_Group]) -> int:
+    """How many leading groups ``_row_bytes`` writes exactly, the others being written padded.
+
+    A group's item is written whole, padding included, at its row position,
+    group after group: the padding is overwritten by the next group of the
+    row or, past the end of the row, it lands on the first groups of the next
+    row, which are written last, exactly (no padding). Returns how many
+    leading groups cover the most padding that can pass the end of a row
+    (all of them when a row can be shorter than that).
+    """
+    shortest = [int(g.lengths.min()) for g in groups]
+    after = np.cumsum(shortest[::-1])[::-1].tolist()[1:] + [0]  # least bytes after each group in a row
+    spill = max(g.width - low - rest for g, low, rest in zip(groups, shortest, after))
+    count, covered = 0, 0
+    while covered < spill and count < len(groups):
+        covered += shortest[count]
+        count += 1
+    return count
+
+
+def _at_offsets(buffer: np.ndarray, width: int) -> np.ndarray:
+    """``buffer`` as overlapping ``V<width>`` items, item p starting at byte p: writing item p
+    writes ``width`` bytes at offset p."""
+    return np.ndarray(shape=(len(buffer) - width + 1,), dtype=f"V{width}", buffer=buffer, strides=(1,))
+
+
+def _row_bytes(groups: list[_Group], start: int, stop: int, repaired: int | None = None) -> bytes:
+    """Rows ``start:stop`` as JSON text: each group's item written at its byte offset in the
+    rows, group after group (its padding overwritten by what follows, see ``_repaired``)."""
+    repaired = _repaired(groups) if repaired is None else repaired
+    codes = [g.codes(start, stop) for g in groups]
+    lengths = [g.lengths[c] for g, c in zip(groups, codes)]
+    row = lengths[0].copy()
+    for length in lengths[1:]:
+        row += length
+    ends = np.cumsum(row)
+    total = int(ends[-1]) if len(ends) else 0
+    out = np.empty(total + max(g.width for g in groups), dtype=np.uint8)  # room for the last padding
+    offset = ends - row
+    offsets = []
+    for j, (group, code, length) in enumerate(zip(groups, codes, lengths)):
+        if j < repaired:
+            offsets.append(offset.copy())
+        else:
+            _at_offsets(out, group.width)[offset] = group.data[code]
+        offset += length
+    for group, code, length, at in zip(groups, codes, lengths, offsets):
+        sizes = np.unique(group.lengths)
+        if len(sizes) == 1:  # one length: no padding
+            _at_offsets(out, group.width)[at] = group.data[code]
+            continue
+        for size in sizes.tolist():  # the tokens of each length, cut to it
+            rows = length == size
+            if rows.any():
+                _at_offsets(out, size)[at[rows]] = group.exact(size)[code[rows]]
+    return out[:total].tobytes()
 
 
 def encoded_rows(frame: pd.DataFrame, columns: list[dict[str, Any]], dataset: str, ndjson: bool = False,
-                 rows_per_chunk: int = ROWS_PER_CHUNK) -> Iterator[bytes]:
+                 rows_per_chunk: int = ROWS_PER_CHUNK, frame_columns: FrameColumns | None = None) -> Iterator[bytes]:
     """The rows as JSON text in chunks, the same bytes as ``_dumps`` of each row of ``dataset_rows``
-    (comma-separated for ``.json``, one per line for NDJSON); raises ``DatasetJsonError``."""
+    (comma-separated for ``.json``, one per line for NDJSON); raises ``DatasetJsonError``.
+
+    ``frame_columns``: the frame's column cache (``cdisc_msc.io.columns``), shared with the other writers.
+    """
     report = ProblemReport()
     for name in (c["name"] for c in columns if c["name"] not in frame.columns):
         report.add(Problem(file=dataset, column=name, code="DSJ_MISSING_COLUMN", message="column not in the frame"))
     if report.has_errors:
         raise DatasetJsonError(f"cannot write Dataset-JSON for {dataset}", report)
-    tokens = [column_tokens(frame[c["name"]], c, dataset, report) for c in columns]
+    cache = columns_for(frame, frame_columns)
+    tokens = [column_tokens(frame[c["name"]], c, dataset, report, cache.get(c["name"])) for c in columns]
     if report.has_errors:
         raise DatasetJsonError(f"cannot write Dataset-JSON for {dataset}", report)
     if not len(frame):
@@ -300,12 +426,11 @@ def encoded_rows(frame: pd.DataFrame, columns: list[dict[str, Any]], dataset: st
     if not tokens:  # no columns: an empty array per row
         yield b"[]\n" * len(frame) if ndjson else b",".join([b"[]"] * len(frame))
         return
-    end = b"]\n" if ndjson else b"],"  # JSON: every row but the last is followed by a comma
-    last = len(tokens) - 1
-    packed = [_packed(t, b"[" if j == 0 else b",", end if j == last else b"") for j, t in enumerate(tokens)]
+    groups = _groups(tokens, b"]\n" if ndjson else b"],")  # JSON: every row but the last is followed by a comma
+    repaired = _repaired(groups)
     for start in range(0, len(frame), rows_per_chunk):
         stop = min(start + rows_per_chunk, len(frame))
-        chunk = _row_bytes(packed, start, stop)
+        chunk = _row_bytes(groups, start, stop, repaired)
         yield chunk[:-1] if stop == len(frame) and not ndjson else chunk
 
 
@@ -336,6 +461,7 @@ def write_dataset_json(
     source_system: dict[str, str] | None = None,
     metadata_ref: str | None = None,
     columns: Iterable[dict[str, Any]] | None = None,
+    frame_columns: FrameColumns | None = None,
 ) -> Path:
     """Write ``frame`` as Dataset-JSON 1.1 (``ndjson=True``: NDJSON); return the file written.
 
@@ -343,14 +469,16 @@ def write_dataset_json(
     Columns come from ``meta`` (see ``column_metadata``); ``columns`` may
     override them by name with full Dataset-JSON column definitions.
     ``creation_datetime`` should come from the study configuration so the
-    output is deterministic. The file is replaced atomically.
+    output is deterministic. The file is replaced atomically. ``frame_columns``,
+    the frame's column cache, shares the factorised columns with the XPT writer.
     """
     cols = _merge_columns(column_metadata(meta, frame, item_oid_prefix), columns)
     header = _header(meta, cols, len(frame), study_oid, metadata_version_oid, creation_datetime, item_group_oid,
                      file_oid, db_last_modified, originator, source_system, metadata_ref)
     target = _target(path, meta, ndjson)
     # every value is checked before the first row is written; on an error the temporary file is removed
-    _write_atomically(target, _json_file(header, encoded_rows(frame, cols, meta.name, ndjson), ndjson))
+    _write_atomically(target, _json_file(header, encoded_rows(frame, cols, meta.name, ndjson,
+                                                                             frame_columns=frame_columns), ndjson))
     return target
 
 

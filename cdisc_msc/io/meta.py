@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from cdisc_msc.spec.model import Dataset, Variable
+
+if TYPE_CHECKING:
+    from cdisc_msc.io.columns import FrameColumns
 
 XptType = Literal["char", "num"]
 
@@ -148,7 +151,18 @@ def display_format(variable: Variable) -> str:
     return str(parse_format(variable.display_format))
 
 
-def variable_from_spec(variable: Variable, frame: pd.DataFrame) -> XptVariable:
+def _longest(frame: pd.DataFrame, name: str, columns: "FrameColumns | None") -> int:
+    """``max_byte_length`` of a frame column, from the column cache when it has the text properties."""
+    if name not in frame.columns:
+        return 0
+    if columns is not None:
+        props = columns.text(name)
+        if props is not None:
+            return int(props.byte_lengths.max()) if len(props.byte_lengths) else 0
+    return max_byte_length(frame[name])
+
+
+def variable_from_spec(variable: Variable, frame: pd.DataFrame, columns: "FrameColumns | None" = None) -> XptVariable:
     """Map one spec variable; a char length of ``"data"``/None is the longest value (minimum 1)."""
     if variable.is_numeric:
         return XptVariable(
@@ -158,8 +172,7 @@ def variable_from_spec(variable: Variable, frame: pd.DataFrame) -> XptVariable:
     if isinstance(variable.length, int):
         length = variable.length
     else:
-        column = frame[variable.name] if variable.name in frame.columns else pd.Series([], dtype=object)
-        length = max(1, max_byte_length(column))
+        length = max(1, _longest(frame, variable.name, columns))
     return XptVariable(
         name=variable.name, label=variable.label, type="char", length=length,
         format=display_format(variable), data_type=variable.data_type,
@@ -171,18 +184,23 @@ def from_spec(
     frame: pd.DataFrame,
     created: dt.datetime | None = None,
     modified: dt.datetime | None = None,
+    columns: "FrameColumns | None" = None,
 ) -> XptDataset:
     """Build the writer metadata for ``dataset`` from its spec and the frame to write.
 
     ``created``/``modified`` (the header times) should come from the study
     configuration so that output is deterministic; the default is the epoch
-    of SAS dates, 1960-01-01, never the clock.
+    of SAS dates, 1960-01-01, never the clock. ``columns`` (the frame's
+    ``FrameColumns``) shares the text lengths with the writers.
     """
+    from cdisc_msc.io.columns import columns_for
+
+    columns = columns_for(frame, columns)
     created = created or dt.datetime(1960, 1, 1)
     return XptDataset(
         name=dataset.name,
         label=dataset.label,
-        variables=[variable_from_spec(v, frame) for v in dataset.variables],
+        variables=[variable_from_spec(v, frame, columns) for v in dataset.variables],
         created=created,
         modified=modified or created,
         keys=list(dataset.keys),

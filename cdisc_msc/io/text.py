@@ -6,33 +6,52 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cdisc_msc.io.columns import FrameColumns, all_str, columns_for, text_properties
 from cdisc_msc.io.xpt import transliterate_text
 
 CHANGE_COLUMNS = ["dataset", "variable", "record", "original", "ascii"]
 
 
-def transliterate_frame(frame: pd.DataFrame, dataset: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _non_ascii(uniques: np.ndarray) -> np.ndarray:
+    """Which distinct values are text with a non-ASCII character.
+
+    >>> _non_ascii(np.array(["a", "é", None, 1.5], dtype=object)).tolist()
+    [False, True, False, False]
+    """
+    props = text_properties(uniques) if all_str(uniques) else None
+    if props is not None:
+        return props.non_ascii
+    return (~pd.Series(uniques, dtype=object).astype("string").str.isascii()).fillna(False).to_numpy(dtype=bool)
+
+
+def transliterate_frame(frame: pd.DataFrame, dataset: str,
+                        columns: FrameColumns | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return the frame with every non-ASCII text value transliterated, and
     one row per changed value (dataset, variable, 1-based record, original, ascii).
 
     Only the distinct non-ASCII values are transliterated (vectorised lookup).
+    ``columns``, the column cache of ``frame``, is used for the distinct values;
+    ``transliterated_columns`` gives the cache of the returned frame.
 
     >>> f, ch = transliterate_frame(pd.DataFrame({"AETERM": ["Fièvre", "Rash"]}), "AE")
     >>> f.AETERM.tolist(), ch.ascii.tolist()
     (['Fievre', 'Rash'], ['Fievre'])
     """
+    columns = columns_for(frame, columns)
     out = frame.copy(deep=False)  # copy-on-write: only a changed column is copied
     changes = []
     for col in frame.columns:
         s = frame[col]
         if pd.api.types.is_numeric_dtype(s):
             continue
-        codes, uniques = pd.factorize(s)  # the ASCII test runs once per distinct value
-        distinct_non_ascii = (~pd.Series(uniques, dtype=object).astype("string").str.isascii()).fillna(False)
+        factorized = columns.get(col)  # the ASCII test runs once per distinct value
+        props = columns.text(col)
+        distinct_non_ascii = props.non_ascii if props is not None else _non_ascii(
+            np.asarray(factorized.uniques, dtype=object))
         if not distinct_non_ascii.any():
             continue
         text = s.astype("string")
-        non_ascii = np.append(distinct_non_ascii.to_numpy(dtype=bool), False)[np.asarray(codes)]
+        non_ascii = np.append(distinct_non_ascii, False)[factorized.codes]
         originals = text[non_ascii]
         mapping = {v: transliterate_text(v) for v in pd.unique(originals.to_numpy(dtype=object))}
         new = originals.map(mapping)
@@ -45,3 +64,10 @@ def transliterate_frame(frame: pd.DataFrame, dataset: str) -> tuple[pd.DataFrame
     if not changes:
         return out, pd.DataFrame(columns=CHANGE_COLUMNS)
     return out, pd.concat(changes, ignore_index=True)
+
+
+def transliterated_columns(columns: FrameColumns, frame: pd.DataFrame, changes: pd.DataFrame) -> FrameColumns:
+    """The column cache of ``frame``, the frame ``transliterate_frame`` returned with ``changes``
+    for the frame of ``columns``: the unchanged columns keep their factorisation."""
+    changed = set(changes["variable"]) if len(changes) else set()
+    return columns.moved_to(frame, changed)

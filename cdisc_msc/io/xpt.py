@@ -23,13 +23,14 @@ Conventions of this module:
 """
 from __future__ import annotations
 
-import ctypes
 import datetime as dt
 import itertools
 import os
+import queue
 import re
 import struct
 import tempfile
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from cdisc_msc.io.columns import FrameColumns, columns_for
 from cdisc_msc.io.ibm import IBM_MAX_EXCLUSIVE, IBM_MIN, ibm_representable, ibm_to_ieee, ieee_to_ibm, words_from_bytes
 from cdisc_msc.io.meta import (
     NUMERIC_LENGTH, SPECIAL_MISSING_TEXT, SasFormat, XptDataset, XptVariable, from_spec, parse_format,
@@ -140,82 +142,6 @@ class _CharColumn:
         return table
 
 
-def _object_addresses(objects: np.ndarray) -> np.ndarray:
-    """The PyObject pointers of a contiguous object array, as a uint64 view (no copy).
-
-    Equal pointers mean the same object, hence the same value: factorising
-    pointers is a cheap integer hash that groups most repeated values (frames
-    built by mapping codes to labels share their string objects).
-    """
-    address = objects.__array_interface__["data"][0]
-    return np.ctypeslib.as_array((ctypes.c_uint64 * len(objects)).from_address(address))
-
-
-IDENTITY_SAMPLE = 4096
-"""Rows sampled to decide whether grouping by object identity pays off."""
-
-
-def _identity_pays_off(objects: np.ndarray) -> bool:
-    """True when equal values in a sample are mostly the same objects (few distinct pointers)."""
-    sample = objects[:IDENTITY_SAMPLE]
-    distinct_objects = len(pd.unique(_object_addresses(sample)))
-    distinct_values = len(pd.unique(sample))
-    return distinct_objects <= 2 * distinct_values + 16
-
-
-def _factorize_by_identity(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Group by object pointer over all rows, then by value over the distinct objects."""
-    by_object, addresses = pd.factorize(_object_addresses(objects))
-    representative = np.empty(len(addresses), dtype=np.intp)
-    representative[by_object] = np.arange(len(objects), dtype=np.intp)
-    by_value, uniques = pd.factorize(objects[representative], use_na_sentinel=True)
-    return np.asarray(by_value, dtype=np.intp)[by_object], np.asarray(uniques, dtype=object)
-
-
-def _factorize_constant(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """Codes for a column holding one text value throughout (STUDYID, DOMAIN), else None."""
-    first = objects[0]
-    if not isinstance(first, str) or not bool((objects == first).all()):
-        return None
-    return np.zeros(len(objects), dtype=np.intp), np.array([first], dtype=object)
-
-
-def _factorize_text(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Codes (-1 = missing) and distinct values of a text column, exact and fast.
-
-    Per-row work is kept to an integer hash where possible: repeated values
-    that share their string object (frames built by mapping codes to labels)
-    are grouped by pointer, constant columns by one comparison; otherwise a
-    plain factorisation by value.
-    """
-    objects = np.ascontiguousarray(values.to_numpy(dtype=object))
-    if len(objects) == 0:
-        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=object)
-    if _identity_pays_off(objects):
-        return _factorize_by_identity(objects)
-    constant = _factorize_constant(objects)
-    if constant is not None:
-        return constant
-    codes, uniques = pd.factorize(objects, use_na_sentinel=True)
-    return np.asarray(codes, dtype=np.intp), np.asarray(uniques, dtype=object)
-
-
-def _text_properties(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Right-strip blanks; return (stripped values, UTF-8 byte lengths, non-ASCII mask), vectorised."""
-    if len(uniques) == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return uniques, empty, empty.astype(bool)
-    wide = np.strings.rstrip(uniques.astype("U"), " ")
-    width = wide.dtype.itemsize // 4
-    lengths = np.strings.str_len(wide).astype(np.int64)
-    if width == 0:
-        return wide.astype(object), lengths, np.zeros(len(wide), dtype=bool)
-    non_ascii = (wide.view(np.uint32).reshape(len(wide), width) > 127).any(axis=1)
-    if non_ascii.any():
-        lengths[non_ascii] = [len(s.encode("utf-8")) for s in wide[non_ascii]]
-    return wide.astype(object), lengths, non_ascii
-
-
 # --------------------------------------------------------------------------- checking
 
 
@@ -227,7 +153,8 @@ class _Prepared:
     chars: dict[str, _CharColumn] = field(default_factory=dict)
     numbers: dict[str, tuple[np.ndarray, np.ndarray | None]] = field(default_factory=dict)
     transliterations: list[Transliteration] = field(default_factory=list)
-    tables: dict[str, np.ndarray] = field(default_factory=dict)
+    columns: FrameColumns | None = None
+    segments: list["_Segment"] = field(default_factory=list)
 
 
 def _problem(meta: XptDataset, code: str, message: str, **where) -> Problem:
@@ -342,19 +269,26 @@ def _apply_transliteration(
 
 def check_char_column(
     meta: XptDataset, variable: XptVariable, values: pd.Series, transliterate: bool,
+    columns: FrameColumns | None = None,
 ) -> tuple[_CharColumn | None, list[Problem], list[Transliteration]]:
-    """Text only, ASCII (or transliterated), at most 200 bytes and not longer than the length."""
-    codes, uniques = _factorize_text(values)
-    kind = pd.api.types.infer_dtype(uniques, skipna=True) if len(uniques) else "string"
-    if kind not in ("string", "empty"):
-        bad = np.array([not isinstance(u, str) for u in uniques])
-        rows = np.flatnonzero(bad[codes] & (codes >= 0))
+    """Text only, ASCII (or transliterated), at most 200 bytes and not longer than the length.
+
+    ``columns``: the cache of the frame ``values`` is the column ``variable.name`` of.
+    """
+    if columns is None:
+        columns = FrameColumns(pd.DataFrame({variable.name: values}, copy=False))
+    factorized = columns.get(variable.name)
+    codes, uniques = factorized.codes, factorized.uniques
+    props = columns.text(variable.name)
+    if props is None:
+        bad = np.array([not isinstance(u, str) for u in np.asarray(uniques, dtype=object)], dtype=bool)
+        rows = np.flatnonzero(np.append(bad, False)[codes])
         return None, _row_problems(meta, variable.name, rows, [repr(values.iloc[r]) for r in rows[:MAX_ROWS_REPORTED]],
                                    "XPT_NOT_TEXT", "character variable holds a non-text value", "text"), []
-    stripped, lengths, non_ascii = _text_properties(uniques)
-    column = _CharColumn(codes, stripped, lengths, non_ascii)
+    column = _CharColumn(codes, props.stripped, props.byte_lengths, props.non_ascii)
     found: list[Transliteration] = []
-    if transliterate and non_ascii.any():
+    if transliterate and column.non_ascii.any():  # changes the distinct values: work on copies, not the cache
+        column = _CharColumn(codes, column.uniques.copy(), column.byte_lengths.copy(), column.non_ascii.copy())
         found = _apply_transliteration(meta, variable.name, column, _transliterate_uniques(column))
     problems: list[Problem] = []
     checks = (
@@ -470,9 +404,11 @@ def _trailing_blank_warning(meta: XptDataset, prepared: _Prepared, nrecords: int
     )]
 
 
-def _prepare(frame: pd.DataFrame, meta: XptDataset, transliterate: bool) -> _Prepared:
+def _prepare(frame: pd.DataFrame, meta: XptDataset, transliterate: bool,
+             columns: FrameColumns | None = None) -> _Prepared:
     """Run every check, keeping the factorised columns and converted numbers for the writer."""
-    prepared = _Prepared(ProblemReport())
+    columns = columns_for(frame, columns)
+    prepared = _Prepared(ProblemReport(), columns=columns)
     report = prepared.report
     report.extend(check_names_and_labels(meta))
     report.extend(check_variable_attributes(meta))
@@ -482,7 +418,7 @@ def _prepare(frame: pd.DataFrame, meta: XptDataset, transliterate: bool) -> _Pre
             continue
         values = frame[v.name]
         if v.type == "char":
-            column, problems, found = check_char_column(meta, v, values, transliterate)
+            column, problems, found = check_char_column(meta, v, values, transliterate, columns)
             if column is not None:
                 prepared.chars[v.name] = column
             prepared.transliterations += found
@@ -587,49 +523,184 @@ def record_dtype(meta: XptDataset) -> np.dtype:
 
 
 CHUNK_ROWS = 32768
-"""Records packed per chunk: one reused buffer of a few MB keeps memory flat and page faults few."""
+"""Records packed per chunk: a few reused buffers of a few MB keep memory flat and page faults few."""
+MERGED_ROWS = 1 << 14
+"""Adjacent variables are packed from one table while all combinations of their values are at most this many."""
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """Adjacent variables of the record packed together.
+
+    ``table`` holds every combination of their values as record bytes (one
+    ``V<width>`` item each), indexed by the combined codes of ``members``
+    (codes, table rows, whether code -1 is used); a numeric variable with
+    special missing values has no table (None) and is converted chunk by chunk.
+    """
+
+    variables: list[XptVariable]
+    members: list[tuple[np.ndarray, int, bool]]
+    table: np.ndarray | None
+
+    def codes(self, start: int, stop: int) -> np.ndarray:
+        """Rows ``start:stop``: the index of each record's combination in ``table``."""
+        (first, _, missing), *rest = self.members
+        if not rest:
+            return first[start:stop]  # code -1: the last row, the missing value
+        out = first[start:stop].astype(np.int64)
+        if missing:  # in a combined table a missing value's row comes first: code -1 -> 0
+            out += 1
+        for codes, rows, missing in rest:
+            out *= rows
+            out += codes[start:stop]
+            if missing:
+                out += 1
+        return out
+
+
+def _value_table(v: XptVariable, prepared: _Prepared) -> tuple[np.ndarray, np.ndarray, bool] | None:
+    """A variable's codes, the (distinct values + missing, length) uint8 table of their record
+    bytes, and whether the column has missing values; None for a numeric column with special missings."""
+    columns = prepared.columns
+    if v.is_numeric:
+        if prepared.numbers[v.name][1] is not None or not pd.api.types.is_numeric_dtype(columns.frame[v.name].dtype):
+            return None
+        factorized = columns.get(v.name)
+        distinct = pd.Series(factorized.uniques).to_numpy(dtype=np.float64, na_value=np.nan)
+        words = ieee_to_ibm(np.append(distinct, np.nan))
+        return factorized.codes, words.view(np.uint8).reshape(len(words), NUMERIC_LENGTH), factorized.has_missing
+    column = prepared.chars[v.name]  # its codes are those of the column cache
+    return column.codes, column.table(v.length), columns.get(v.name).has_missing
+
+
+def _segments(meta: XptDataset, prepared: _Prepared) -> list[_Segment]:
+    """The variables in record order, adjacent ones with few combined values packed from one table."""
+    segments: list[tuple[list[XptVariable], list[tuple[np.ndarray, int, bool]], np.ndarray | None]] = []
+    for v in meta.variables:
+        found = _value_table(v, prepared)
+        if found is None:
+            segments.append(([v], [], None))
+            continue
+        codes, table, missing = found
+        if not missing:  # the missing value's row is never used
+            table = table[:-1]
+        previous = segments[-1] if segments else None
+        if previous is not None and previous[2] is not None and \
+                len(previous[2]) * len(table) <= max(MERGED_ROWS, len(previous[2]), len(table)):
+            variables, members, combined = previous
+            if len(members) == 1 and members[0][2]:  # first member: its missing row moves first
+                combined = np.roll(combined, 1, axis=0)
+            if missing:
+                table = np.roll(table, 1, axis=0)
+            combined = np.concatenate([np.repeat(combined, len(table), axis=0),
+                                       np.tile(table, (len(combined), 1))], axis=1)
+            segments[-1] = (variables + [v], members + [(codes, len(table), missing)], combined)
+        else:
+            segments.append(([v], [(codes, len(table), missing)], table))
+    return [_Segment(variables, members, None if table is None else
+                     np.ascontiguousarray(table).view(f"V{table.shape[1]}").reshape(-1))
+            for variables, members, table in segments]
+
+
+def _segment_dtype(meta: XptDataset, segments: list[_Segment]) -> np.dtype:
+    """The record as one field per segment (numbers without a table as '>u8')."""
+    widths = [sum(v.length for v in seg.variables) for seg in segments]
+    return np.dtype({
+        "names": [f"s{j}" for j in range(len(segments))],
+        "formats": [">u8" if seg.table is None else f"V{w}" for seg, w in zip(segments, widths)],
+        "offsets": [int(o) for o in np.concatenate([[0], np.cumsum(widths)[:-1]]).astype(int)],
+        "itemsize": meta.record_length,
+    })
 
 
 def pack_records(meta: XptDataset, prepared: _Prepared, start: int, stop: int, out: np.ndarray) -> memoryview:
     """Pack records ``start:stop`` into ``out`` (a uint8 buffer); return the filled bytes.
 
-    Text columns gather whole blank-padded values from their table of
-    distinct values by code; numeric columns are converted to IBM at once.
+    Each segment gathers whole record pieces from its table of value
+    combinations by code; numbers with special missings are converted to IBM at once.
     """
     size = (stop - start) * meta.record_length
     if not meta.variables:
         return memoryview(out[:0])
-    records = out[:size].view(record_dtype(meta))
-    for v in meta.variables:
-        if v.is_numeric:
-            numbers, codes = prepared.numbers[v.name]
-            records[v.name] = ieee_to_ibm(numbers[start:stop], None if codes is None else codes[start:stop])
+    if not prepared.segments:
+        prepared.segments = _segments(meta, prepared)
+    records = out[:size].view(_segment_dtype(meta, prepared.segments))
+    for j, seg in enumerate(prepared.segments):
+        if seg.table is None:
+            numbers, codes = prepared.numbers[seg.variables[0].name]
+            records[f"s{j}"] = ieee_to_ibm(numbers[start:stop], None if codes is None else codes[start:stop])
         else:
-            column = prepared.chars[v.name]
-            records[v.name] = prepared.tables[v.name][column.codes[start:stop]]
+            records[f"s{j}"] = seg.table[seg.codes(start, stop)]
     return memoryview(out[:size])
 
 
 def record_chunks(meta: XptDataset, prepared: _Prepared, nrecords: int, chunk_rows: int = CHUNK_ROWS):
-    """Yield the packed observations chunk by chunk (the same buffer reused), then the blank padding."""
-    prepared.tables = {
-        v.name: prepared.chars[v.name].table(v.length).view(f"V{v.length}").reshape(-1)
-        for v in meta.variables if not v.is_numeric
-    }
-    out = np.empty(min(chunk_rows, max(nrecords, 1)) * meta.record_length, dtype=np.uint8)
-    for start in range(0, nrecords, chunk_rows):
+    """Yield the packed observations chunk by chunk, then the blank padding.
+
+    Three buffers are used in turn: a chunk's buffer is filled again only after
+    two more chunks were yielded (what ``_write_atomically`` allows).
+    """
+    prepared.segments = _segments(meta, prepared) if meta.variables else []
+    size = min(chunk_rows, max(nrecords, 1)) * meta.record_length
+    buffers: list[np.ndarray] = []
+    for i, start in enumerate(range(0, nrecords, chunk_rows)):
+        if len(buffers) < REUSED_AFTER + 1:
+            buffers.append(np.empty(size, dtype=np.uint8))
+        out = buffers[i % len(buffers)]
         yield pack_records(meta, prepared, start, min(start + chunk_rows, nrecords), out)
     yield b" " * (-(nrecords * meta.record_length) % RECORD)
 
 
+REUSED_AFTER = 2
+"""A part handed to ``_write_atomically`` may be changed once this many more parts were handed over."""
+
+
+def _write_parts(out, parts: Iterable) -> None:
+    """Write ``parts`` to the file ``out`` from a second thread, so the next part is computed
+    while one is written (a write releases the GIL).
+
+    The thread holds at most two parts, the one it writes and one queued: a
+    producer may refill a part's buffer once it has handed over two more. An
+    error of either side stops both and is raised here.
+    """
+    handed: queue.Queue = queue.Queue(maxsize=REUSED_AFTER - 1)
+    failed: list[BaseException] = []
+
+    def writer() -> None:
+        part = handed.get()
+        while part is not None:
+            if not failed:
+                try:
+                    out.write(part)
+                except BaseException as error:  # noqa: BLE001 - raised again in the producer's thread
+                    failed.append(error)
+            part = handed.get()
+
+    thread = threading.Thread(target=writer, name="write-parts", daemon=True)
+    thread.start()
+    try:
+        for part in parts:
+            if failed:
+                break
+            handed.put(part)
+    finally:
+        handed.put(None)
+        thread.join()
+    if failed:
+        raise failed[0]
+
+
 def _write_atomically(path: Path, parts: Iterable) -> None:
-    """Write byte chunks to a temp file beside ``path`` and move it into place."""
+    """Write byte chunks to a temp file beside ``path`` and move it into place.
+
+    The chunks are written by a second thread while the next one is made: a
+    chunk's buffer may be reused once two more chunks were handed over.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as out:
-            for part in parts:
-                out.write(part)
+            _write_parts(out, parts)
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
@@ -644,15 +715,18 @@ def target_path(path: str | Path, meta: XptDataset) -> Path:
 
 def write_xpt(
     frame: pd.DataFrame, meta: XptDataset, path: str | Path, *, transliterate: bool = False,
+    columns: FrameColumns | None = None,
 ) -> WriteResult:
     """Write ``frame`` as a SAS transport v5 file described by ``meta``.
 
     ``path`` is a folder (the file is ``<name>.xpt``, lower case) or a file
     path. Every check runs first; on any error ``XptCheckError`` lists them all
     and nothing is written. With ``transliterate`` non-ASCII values become
-    ASCII (é -> e) and each change is listed in the result.
+    ASCII (é -> e) and each change is listed in the result. ``columns``, the
+    frame's column cache (``cdisc_msc.io.columns.FrameColumns``), shares the
+    factorised text columns with the other writers.
     """
-    prepared = _prepare(frame, meta, transliterate)
+    prepared = _prepare(frame, meta, transliterate, columns)
     if prepared.report.has_errors:
         raise XptCheckError(f"cannot write {meta.file_name}", prepared.report)
     nrecords = len(frame)

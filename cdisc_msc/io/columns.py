@@ -1,0 +1,226 @@
+"""Columns factorised once and shared: the transliteration, ``from_spec``, the XPT and
+Dataset-JSON writers and define.xml all work per distinct value of a column, so
+one factorisation per column serves them all.
+
+``factorize_column`` gives a column's codes (-1 = missing) and distinct values.
+Text columns are grouped by object identity first (frames built by mapping
+codes to labels share their string objects: a cheap integer hash), then by
+value over the few distinct objects. ``FrameColumns`` keeps the result per
+column of one frame; the frame must not change while its cache is in use.
+"""
+from __future__ import annotations
+
+import ctypes
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+def _object_addresses(objects: np.ndarray) -> np.ndarray:
+    """The PyObject pointers of a contiguous object array, as a uint64 view (no copy).
+
+    Equal pointers mean the same object, hence the same value: factorising
+    pointers is a cheap integer hash that groups most repeated values (frames
+    built by mapping codes to labels share their string objects).
+    """
+    address = objects.__array_interface__["data"][0]
+    return np.ctypeslib.as_array((ctypes.c_uint64 * len(objects)).from_address(address))
+
+
+IDENTITY_SAMPLE = 4096
+"""Rows sampled to decide whether grouping by object identity pays off."""
+
+
+def _identity_pays_off(objects: np.ndarray) -> bool:
+    """True when equal values in a sample are mostly the same objects (few distinct pointers)."""
+    sample = objects[:IDENTITY_SAMPLE]
+    distinct_objects = len(pd.unique(_object_addresses(sample)))
+    distinct_values = len(pd.unique(sample))
+    return distinct_objects <= 2 * distinct_values + 16
+
+
+def _factorize_by_identity(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group by object pointer over all rows, then by value over the distinct objects."""
+    by_object, addresses = pd.factorize(_object_addresses(objects))
+    representative = np.empty(len(addresses), dtype=np.intp)
+    representative[by_object] = np.arange(len(objects), dtype=np.intp)
+    by_value, uniques = pd.factorize(objects[representative], use_na_sentinel=True)
+    return np.asarray(by_value, dtype=np.intp)[by_object], np.asarray(uniques, dtype=object)
+
+
+def _factorize_constant(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Codes for a column holding one text value throughout (STUDYID, DOMAIN), else None."""
+    first = objects[0]
+    if not isinstance(first, str) or not bool((objects == first).all()):
+        return None
+    return np.zeros(len(objects), dtype=np.intp), np.array([first], dtype=object)
+
+
+def _factorize_text(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (-1 = missing) and distinct values of a text column, exact and fast.
+
+    Per-row work is kept to an integer hash where possible: repeated values
+    that share their string object (frames built by mapping codes to labels)
+    are grouped by pointer, constant columns by one comparison; otherwise a
+    plain factorisation by value.
+    """
+    return _factorize_objects(np.ascontiguousarray(values.to_numpy(dtype=object)))
+
+
+def _factorize_objects(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``_factorize_text`` of a contiguous object array."""
+    if len(objects) == 0:
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=object)
+    if _identity_pays_off(objects):
+        return _factorize_by_identity(objects)
+    constant = _factorize_constant(objects)
+    if constant is not None:
+        return constant
+    if pd.isna(objects[:IDENTITY_SAMPLE]).mean() > 0.5:  # mostly missing: only the values present
+        present = np.flatnonzero(~pd.isna(objects))
+        codes = np.full(len(objects), -1, dtype=np.intp)
+        if not len(present):
+            return codes, np.zeros(0, dtype=object)
+        codes[present], uniques = _factorize_objects(objects[present])
+        return codes, uniques
+    codes, uniques = pd.factorize(objects, use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.intp), np.asarray(uniques, dtype=object)
+
+
+def _small_codes(codes: np.ndarray, n_uniques: int) -> np.ndarray:
+    """The codes in the smallest signed integer type that holds them (a cache keeps less memory).
+
+    >>> _small_codes(np.array([0, -1, 1]), 2).dtype
+    dtype('int8')
+    """
+    for dtype in (np.int8, np.int16, np.int32):
+        if n_uniques <= np.iinfo(dtype).max:
+            return codes.astype(dtype, copy=False)
+    return codes
+
+
+def is_text_dtype(dtype: Any) -> bool:
+    """Object and string columns; numbers and booleans are not.
+
+    >>> is_text_dtype(np.dtype(object)), is_text_dtype(np.dtype(float))
+    (True, False)
+    """
+    return dtype == object or isinstance(dtype, pd.StringDtype)
+
+
+@dataclass(frozen=True)
+class Factorized:
+    """One column factorised: row i holds ``uniques[codes[i]]``; code -1 is a missing value.
+
+    Numeric and boolean columns keep what ``pd.factorize`` gives (a numpy or
+    extension array); any other column (text) has object ``uniques``.
+
+    >>> f = factorize_column(pd.Series(["b", None, "b", "a"], dtype=object))
+    >>> f.codes.tolist(), f.uniques.tolist()
+    ([0, -1, 0, 1], ['b', 'a'])
+    """
+
+    codes: np.ndarray
+    uniques: Any
+
+    @cached_property
+    def has_missing(self) -> bool:
+        return bool(len(self.codes)) and bool((self.codes < 0).any())
+
+
+def factorize_column(values: pd.Series) -> Factorized:
+    """Codes and distinct values of a column (missing values: NaN, None, pd.NA get code -1)."""
+    if pd.api.types.is_numeric_dtype(values.dtype):  # booleans included
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        codes = np.asarray(codes)
+    else:
+        codes, uniques = _factorize_text(values)
+    return Factorized(_small_codes(codes, len(uniques)), uniques)
+
+
+@dataclass(frozen=True)
+class TextProperties:
+    """The distinct values of a text column right-stripped, their UTF-8 byte lengths and which are not ASCII."""
+
+    stripped: np.ndarray
+    byte_lengths: np.ndarray
+    non_ascii: np.ndarray
+
+
+def text_properties(uniques: np.ndarray) -> TextProperties:
+    """Right-strip blanks; byte lengths and non-ASCII mask, vectorised (values must be ``str``).
+
+    >>> p = text_properties(np.array(["a ", "é"], dtype=object))
+    >>> p.stripped.tolist(), p.byte_lengths.tolist(), p.non_ascii.tolist()
+    (['a', 'é'], [1, 2], [False, True])
+    """
+    if len(uniques) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return TextProperties(uniques, empty, empty.astype(bool))
+    wide = np.strings.rstrip(uniques.astype("U"), " ")
+    width = wide.dtype.itemsize // 4
+    lengths = np.strings.str_len(wide).astype(np.int64)
+    if width == 0:
+        return TextProperties(wide.astype(object), lengths, np.zeros(len(wide), dtype=bool))
+    non_ascii = (wide.view(np.uint32).reshape(len(wide), width) > 127).any(axis=1)
+    if non_ascii.any():
+        lengths[non_ascii] = [len(s.encode("utf-8")) for s in wide[non_ascii]]
+    return TextProperties(wide.astype(object), lengths, non_ascii)
+
+
+def all_str(uniques: np.ndarray) -> bool:
+    """True when every distinct value is a ``str`` (a text column without stray numbers)."""
+    return len(uniques) == 0 or pd.api.types.infer_dtype(uniques, skipna=True) in ("string", "empty")
+
+
+class FrameColumns:
+    """Per-column factorisations of one frame, computed on first use and kept.
+
+    Shared by the steps that write one dataset (transliteration, ``from_spec``,
+    XPT, Dataset-JSON) and by define.xml, so each column is factorised once.
+    The frame must not change while the cache is used.
+
+    >>> cols = FrameColumns(pd.DataFrame({"A": ["x", "y", "x"]}))
+    >>> cols.get("A").codes.tolist(), cols.get("A") is cols.get("A")
+    ([0, 1, 0], True)
+    """
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self._factorized: dict[str, Factorized] = {}
+        self._text: dict[str, TextProperties | None] = {}
+
+    def get(self, name: str) -> Factorized:
+        """The factorised column ``name`` (KeyError when the frame has no such column)."""
+        found = self._factorized.get(name)
+        if found is None:
+            found = self._factorized[name] = factorize_column(self.frame[name])
+        return found
+
+    def text(self, name: str) -> TextProperties | None:
+        """Stripped distinct values, byte lengths and non-ASCII flags of a text column whose
+        distinct values are all ``str``; None for other columns."""
+        if name not in self._text:
+            f = self.get(name)
+            text = isinstance(f.uniques, np.ndarray) and f.uniques.dtype == object and all_str(f.uniques)
+            self._text[name] = text_properties(f.uniques) if text else None
+        return self._text[name]
+
+    def moved_to(self, frame: pd.DataFrame, changed: set[str] | frozenset[str] = frozenset()) -> "FrameColumns":
+        """This cache for ``frame``, a copy of the frame with only the columns ``changed`` replaced."""
+        moved = FrameColumns(frame)
+        moved._factorized = {k: v for k, v in self._factorized.items() if k not in changed}
+        moved._text = {k: v for k, v in self._text.items() if k not in changed}
+        return moved
+
+
+def columns_for(frame: pd.DataFrame, columns: FrameColumns | None) -> FrameColumns:
+    """``columns`` when it is the cache of ``frame``, else a new cache."""
+    return columns if columns is not None and columns.frame is frame else FrameColumns(frame)
+
+
+__all__ = ["Factorized", "FrameColumns", "TextProperties", "all_str", "columns_for", "factorize_column",
+           "is_text_dtype", "text_properties"]
