@@ -26,10 +26,7 @@ import numpy as np
 import pandas as pd
 
 from cdisc_msc.adam.adsl import dtc_to_sas_date
-from cdisc_msc.adam.bds import (
-    ADSL_BDS_VARS, add_basec, add_study_day, derive_vars_base_chg, merge_by_keys, yn_to_num,
-)
-from cdisc_msc.adam.windows import derive_var_ablfl, derive_var_anl01fl, derive_vars_window
+from cdisc_msc.adam.bds import ADSL_BDS_VARS, derive_bds_timing, add_study_day, merge_by_keys, yn_to_num
 from cdisc_msc.config import StudyConfig
 from cdisc_msc.scoring import require_columns
 from cdisc_msc.sdtm.mh import CAT_CHECKLIST
@@ -123,14 +120,7 @@ def any_records(items: pd.DataFrame, n_terms: int) -> pd.DataFrame:
 # ------------------------------------------------------------ BDS timing ----
 def derive_bds(df: pd.DataFrame, config: StudyConfig) -> pd.DataFrame:
     """Windows, ABLFL, ANL01FL (per PARAMCD), BASE/BASEC of ADCOMO records (no CHG: Y/N values)."""
-    require_columns(df, ["USUBJID", "PARAMCD", "AVAL", "AVALC", "ADY", "_SEQ"], "ADCOMO derive_bds")
-    by = ["USUBJID", "PARAMCD"]
-    values = ("AVAL", "AVALC")
-    out = derive_vars_window(df, config.analysis_windows)
-    out = derive_var_ablfl(out, by, ["ADY", "_SEQ"], value_cols=values, baseline_day=config.baseline_day)
-    out = derive_var_anl01fl(out, by, seq_col="_SEQ", value_cols=values)
-    out = derive_vars_base_chg(out, by, chg=False, pchg=False)
-    return add_basec(out, by)
+    return derive_bds_timing(df, config, ("AVAL", "AVALC"), chg=False, basec=True, where="ADCOMO derive_bds")
 
 
 # ---------------------------------------------------------------- checks ----

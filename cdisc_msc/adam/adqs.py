@@ -27,10 +27,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cdisc_msc.adam.adsl import dtc_to_sas_date
-from cdisc_msc.adam.bds import (
-    ADSL_BDS_VARS, add_study_day, derive_vars_base_chg, merge_by_keys, require_method_text,
-)
-from cdisc_msc.adam.windows import derive_var_ablfl, derive_var_anl01fl, derive_vars_window
+from cdisc_msc.adam.bds import ADSL_BDS_VARS, derive_bds_timing, add_study_day, merge_by_keys, require_method_text
 from cdisc_msc.config import SF36Norms, StudyConfig
 from cdisc_msc.scoring import eq5d, require_columns, sf36
 from cdisc_msc.sdtm.instruments import EQ5D_CAT, SF36_CAT
@@ -153,16 +150,8 @@ def score_records(items: pd.DataFrame, norms: SF36Norms) -> pd.DataFrame:
 
 # ------------------------------------------------------------ BDS timing ----
 def derive_bds(df: pd.DataFrame, config: StudyConfig) -> pd.DataFrame:
-    """Windows, ABLFL, ANL01FL (per PARAMCD), BASE/CHG/PCHG of ADQS records.
-
-    Needs USUBJID, PARAMCD, AVAL, ADY and ``_SEQ`` (QSSEQ order for ties).
-    """
-    require_columns(df, ["USUBJID", "PARAMCD", "AVAL", "ADY", "_SEQ"], "ADQS derive_bds")
-    by = ["USUBJID", "PARAMCD"]
-    out = derive_vars_window(df, config.analysis_windows)
-    out = derive_var_ablfl(out, by, ["ADY", "_SEQ"], baseline_day=config.baseline_day)
-    out = derive_var_anl01fl(out, by, seq_col="_SEQ")
-    return derive_vars_base_chg(out, by)
+    """Windows, ABLFL, ANL01FL (per PARAMCD), BASE/CHG/PCHG of ADQS records (``_SEQ`` = QSSEQ order for ties)."""
+    return derive_bds_timing(df, config, where="ADQS derive_bds")
 
 
 # ---------------------------------------------------------------- checks ----

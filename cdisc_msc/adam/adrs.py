@@ -30,11 +30,9 @@ import pandas as pd
 
 from cdisc_msc.adam.adsl import dtc_to_sas_date
 from cdisc_msc.adam.bds import (
-    ADSL_BDS_VARS,
-    require_method_text,
-    add_basec, add_study_day, derive_crit_flag, derive_vars_base_chg, merge_by_keys, yn_to_num,
+    ADSL_BDS_VARS, require_method_text, derive_bds_timing, add_study_day, derive_crit_flag, merge_by_keys, yn_to_num,
 )
-from cdisc_msc.adam.windows import derive_var_ablfl, derive_var_anl01fl, derive_vars_window, window_grid
+from cdisc_msc.adam.windows import window_grid, windows_assessing
 from cdisc_msc.config import AnalysisWindow, ClinicalResponseRule, StudyConfig
 from cdisc_msc.scoring import require_columns
 from cdisc_msc.scoring import bilag, sledai
@@ -162,18 +160,9 @@ def total_records(items: pd.DataFrame) -> pd.DataFrame:
 
 # ------------------------------------------------------------ BDS timing ----
 def derive_bds(df: pd.DataFrame, config: StudyConfig) -> pd.DataFrame:
-    """Windows, ABLFL, ANL01FL (per PARAMCD), BASE/BASEC/CHG/PCHG of item and total records.
-
-    Needs USUBJID, PARAMCD, AVAL, AVALC, ADY and ``_SEQ`` (RSSEQ order for ties).
-    """
-    require_columns(df, ["USUBJID", "PARAMCD", "AVAL", "AVALC", "ADY", "_SEQ"], "ADRS derive_bds")
-    by = ["USUBJID", "PARAMCD"]
-    values = ("AVAL", "AVALC")
-    out = derive_vars_window(df, config.analysis_windows)
-    out = derive_var_ablfl(out, by, ["ADY", "_SEQ"], value_cols=values, baseline_day=config.baseline_day)
-    out = derive_var_anl01fl(out, by, seq_col="_SEQ", value_cols=values)
-    out = derive_vars_base_chg(out, by)
-    return add_basec(out, by)
+    """Windows, ABLFL, ANL01FL (per PARAMCD), BASE/BASEC/CHG/PCHG of item and total records
+    (``_SEQ`` = RSSEQ order for ties)."""
+    return derive_bds_timing(df, config, ("AVAL", "AVALC"), basec=True, where="ADRS derive_bds")
 
 
 # ------------------------------------------------------------- responses ----
@@ -184,8 +173,7 @@ def response_windows(config: StudyConfig) -> list[AnalysisWindow]:
     >>> [w.avisit for w in response_windows(load_config("specs/study.yaml"))]  # doctest: +SKIP
     ['Month 3', 'Month 6', 'Month 9', 'Month 12']
     """
-    targets = [v.target_day for v in config.visits if DISEASE_ACTIVITY in v.assessments]
-    return [w for w in config.analysis_windows if any(w.start_day <= t <= w.end_day for t in targets)]
+    return windows_assessing(config, DISEASE_ACTIVITY)
 
 
 def component_frame(bds: pd.DataFrame, grid: pd.DataFrame, paramcds: Sequence[str]) -> pd.DataFrame:

@@ -38,6 +38,7 @@ from cdisc_msc.adam.bds import (
 )
 from cdisc_msc.adam.windows import (
     BASELINE_AVISITN, derive_study_day, derive_var_anl01fl, derive_vars_window, to_date,
+    windows_assessing,
 )
 from cdisc_msc.config import AnalysisWindow, SteroidRule, StudyConfig
 from cdisc_msc.scoring import require_columns
@@ -101,8 +102,7 @@ def steroid_windows(config: StudyConfig) -> list[AnalysisWindow]:
     >>> [w.avisit for w in steroid_windows(load_config("specs/study.yaml"))]  # doctest: +SKIP
     ['Month 3', 'Month 6', 'Month 9', 'Month 12']
     """
-    targets = [v.target_day for v in config.visits if STEROIDS in v.assessments]
-    return [w for w in config.analysis_windows if any(w.start_day <= t <= w.end_day for t in targets)]
+    return windows_assessing(config, STEROIDS)
 
 
 def analysed_visit_dates(sv: pd.DataFrame, subjects: pd.DataFrame, config: StudyConfig,

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from cdisc_msc.adam.adsl import from_sas_date
-from cdisc_msc.adam.windows import derive_study_day
+from cdisc_msc.adam.windows import derive_study_day, derive_var_ablfl, derive_var_anl01fl, derive_vars_window
+from cdisc_msc.config import StudyConfig
 from cdisc_msc.scoring import require_columns
 
 
@@ -141,3 +142,19 @@ def require_method_text(spec, wanted: dict[str, list[str]], where: str) -> None:
         stale += [f"{oid}: {t}" for t in texts if " ".join(t.split()) not in description]
     if stale:
         raise ValueError(f"{where}: MethodDefs do not state the configured rule ({'; '.join(stale)})")
+
+
+def derive_bds_timing(df: pd.DataFrame, config: StudyConfig, value_cols: Sequence[str] = ("AVAL",), chg: bool = True,
+                      basec: bool = False, where: str = "derive_bds_timing") -> pd.DataFrame:
+    """The SAP 2 chain every BDS dataset runs per USUBJID and PARAMCD: windows
+    (AVISIT/AVISITN), baseline (ABLFL), analysed record (ANL01FL, ties by
+    ``_SEQ``), BASE and, with ``chg``, CHG/PCHG; with ``basec``, BASEC for text
+    values. Needs USUBJID, PARAMCD, ADY, ``_SEQ`` and ``value_cols``.
+    """
+    require_columns(df, ["USUBJID", "PARAMCD", *value_cols, "ADY", "_SEQ"], where)
+    by = ["USUBJID", "PARAMCD"]
+    out = derive_vars_window(df, config.analysis_windows)
+    out = derive_var_ablfl(out, by, ["ADY", "_SEQ"], value_cols=value_cols, baseline_day=config.baseline_day)
+    out = derive_var_anl01fl(out, by, seq_col="_SEQ", value_cols=value_cols)
+    out = derive_vars_base_chg(out, by, chg=chg, pchg=chg)
+    return add_basec(out, by) if basec else out

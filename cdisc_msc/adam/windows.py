@@ -287,3 +287,10 @@ def derive_var_anl01fl(
     out = df.copy(deep=False)  # copy-on-write: the input is never modified
     out[new_col] = pd.Series("Y", index=df.index, dtype="str").where(flag)
     return out
+
+
+def windows_assessing(config, assessment: str) -> list[AnalysisWindow]:
+    """Analysis windows that contain the target day of a scheduled visit assessing ``assessment``
+    (e.g. ``disease_activity`` or ``steroids`` in the study configuration's visit schedule)."""
+    targets = [v.target_day for v in config.visits if assessment in v.assessments]
+    return [w for w in config.analysis_windows if any(w.start_day <= t <= w.end_day for t in targets)]
