@@ -19,6 +19,7 @@ Recoded item scores, weights and totals are ADaM's job.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -29,7 +30,7 @@ from cdisc_msc.scoring.eq5d import DIMENSIONS as EQ5D_DIMENSIONS
 from cdisc_msc.scoring.eq5d import VAS_TESTCD as EQ5D_VAS_TESTCD
 from cdisc_msc.scoring.sf36 import ITEMS as SF36_ITEMS
 from cdisc_msc.sdtm.common import (
-    add_days_and_epoch, derive_lobxfl, derive_seq, iso_date, require, sdtm_visit,
+    add_days_and_epoch, add_subject_ids, derive_lobxfl, derive_seq, iso_date, require, sdtm_visit,
 )
 from cdisc_msc.spec.ct import load_ct
 
@@ -303,3 +304,25 @@ def finish_findings(df: pd.DataFrame, prefix: str, dm: pd.DataFrame, se: pd.Data
     require(df, ["USUBJID", "VISIT", "VISITNUM", dtc, f"{prefix}ORRES", *order, *lobxfl_by], "finish_findings")
     require(dm, ["USUBJID", "RFSTDTC", "RFXSTDTC"], "finish_findings (DM)")
     return sequence_and_baseline(visit_timing(df, prefix, dm, se, sv), prefix, dm, order, lobxfl_by)
+
+
+def item_domain(ctx, prefix: str, forms: dict[str, list[Item]],
+                to_records: Callable[[pd.DataFrame, list[Item]], pd.DataFrame], note: str) -> pd.DataFrame:
+    """QS or RS from wide instrument forms: identifiers and timing once per form
+    row (``<prefix>DT`` -> ``<prefix>DTC``, VISIT, --DY, EPOCH), then one record
+    per item (``to_records``), then --SEQ and --LOBXFL by category and test code.
+    ``note`` (with ``{n}`` = items per form) goes to the record accounting.
+    """
+    parts = []
+    for name, items in forms.items():
+        form = ctx.form(name)
+        wide = add_subject_ids(form.assign(**{f"{prefix}DTC": iso_date(form[f"{prefix}DT"])}),
+                               ctx.subjects, ctx.config, prefix)
+        wide = visit_timing(wide, prefix, ctx.subjects, ctx.datasets.get("SE"), ctx.datasets.get("SV"))
+        recs = to_records(wide, items)
+        ctx.accounting.flow(name, prefix, len(form), len(recs), note.format(n=len(items)))
+        parts.append(recs)
+    cat, testcd = f"{prefix}CAT", f"{prefix}TESTCD"
+    out = sequence_and_baseline(pd.concat(parts, ignore_index=True), prefix, ctx.subjects,
+                                order=[cat, "VISITNUM", testcd], lobxfl_by=[cat, testcd])
+    return out.drop(columns=[c for c in out.columns if c.startswith("_") or c == "SUBJID"])

@@ -17,10 +17,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cdisc_msc.sdtm.build import SdtmContext
-from cdisc_msc.sdtm.common import add_subject_ids, iso_date
-from cdisc_msc.sdtm.instruments import (
-    Item, eq5d_items, form_item_records, sequence_and_baseline, sf36_items, visit_timing,
-)
+from cdisc_msc.sdtm.instruments import Item, eq5d_items, form_item_records, item_domain, sf36_items
 
 FORMS: dict[str, list[Item]] = {"sf36": sf36_items(), "eq5d": eq5d_items()}
 
@@ -40,15 +37,5 @@ def questionnaire_records(form: pd.DataFrame, items: list[Item]) -> pd.DataFrame
 def build(ctx: SdtmContext) -> dict[str, pd.DataFrame]:
     """QS from sf36.csv and eq5d.csv: identifiers and timing per questionnaire
     (form row), then one record per item."""
-    parts = []
-    for name, items in FORMS.items():
-        form = ctx.form(name)
-        wide = add_subject_ids(form.assign(QSDTC=iso_date(form["QSDT"])), ctx.subjects, ctx.config, "QS")
-        wide = visit_timing(wide, "QS", ctx.subjects, ctx.datasets.get("SE"), ctx.datasets.get("SV"))
-        recs = questionnaire_records(wide, items)
-        ctx.accounting.flow(name, "QS", len(form), len(recs),
-                            f"{len(items)} item records per questionnaire; unanswered items QSSTAT=NOT DONE")
-        parts.append(recs)
-    qs = sequence_and_baseline(pd.concat(parts, ignore_index=True), "QS", ctx.subjects,
-                               order=["QSCAT", "VISITNUM", "QSTESTCD"], lobxfl_by=["QSCAT", "QSTESTCD"])
-    return {"QS": qs.drop(columns=[c for c in qs.columns if c.startswith("_") or c == "SUBJID"])}
+    return {"QS": item_domain(ctx, "QS", FORMS, questionnaire_records,
+                              "{n} item records per questionnaire; unanswered items QSSTAT=NOT DONE")}

@@ -15,10 +15,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cdisc_msc.sdtm.build import SdtmContext
-from cdisc_msc.sdtm.common import add_subject_ids, iso_date
-from cdisc_msc.sdtm.instruments import (
-    PGA_TESTCD, Item, bilag_items, form_item_records, sequence_and_baseline, sledai_items, visit_timing,
-)
+from cdisc_msc.sdtm.instruments import PGA_TESTCD, Item, bilag_items, form_item_records, item_domain, sledai_items
 
 FORMS: dict[str, list[Item]] = {"sledai": sledai_items(), "bilag": bilag_items()}
 NUMERIC_TESTCDS: frozenset[str] = frozenset({PGA_TESTCD})
@@ -40,15 +37,5 @@ def classification_records(form: pd.DataFrame, items: list[Item]) -> pd.DataFram
 def build(ctx: SdtmContext) -> dict[str, pd.DataFrame]:
     """RS from sledai.csv and bilag.csv: identifiers and timing per form row,
     then one record per item."""
-    parts = []
-    for name, items in FORMS.items():
-        form = ctx.form(name)
-        wide = add_subject_ids(form.assign(RSDTC=iso_date(form["RSDT"])), ctx.subjects, ctx.config, "RS")
-        wide = visit_timing(wide, "RS", ctx.subjects, ctx.datasets.get("SE"), ctx.datasets.get("SV"))
-        recs = classification_records(wide, items)
-        ctx.accounting.flow(name, "RS", len(form), len(recs),
-                            f"{len(items)} item records per form; not-recorded items RSSTAT=NOT DONE")
-        parts.append(recs)
-    rs = sequence_and_baseline(pd.concat(parts, ignore_index=True), "RS", ctx.subjects,
-                               order=["RSCAT", "VISITNUM", "RSTESTCD"], lobxfl_by=["RSCAT", "RSTESTCD"])
-    return {"RS": rs.drop(columns=[c for c in rs.columns if c.startswith("_") or c == "SUBJID"])}
+    return {"RS": item_domain(ctx, "RS", FORMS, classification_records,
+                              "{n} item records per form; not-recorded items RSSTAT=NOT DONE")}
