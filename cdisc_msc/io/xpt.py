@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import mmap
 import os
 import queue
 import re
@@ -784,8 +785,8 @@ def _variable_from_namestr(fields: tuple) -> tuple[XptVariable, int]:
     return variable, position
 
 
-def _data_end(raw: bytes, start: int) -> int:
-    """End of the first member's observations: the next member header or the end of file."""
+def _data_end(raw, start: int) -> int:
+    """End of the first member's observations: the next member header or the end of file (``raw``: bytes or mmap)."""
     at = raw.find(MEMBER_HEADER_PREFIX, start)
     while at != -1 and (at - start) % RECORD:
         at = raw.find(MEMBER_HEADER_PREFIX, at + 1)
@@ -805,59 +806,217 @@ def _count_records(data: np.ndarray, record_length: int) -> int:
     return found
 
 
-def _factorize_fixed(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Codes of the distinct rows of an (n, length) uint8 block and the row index of each one's first use.
+@dataclass(frozen=True)
+class NumericColumn:
+    """A numeric variable as read: float64 ``values`` (NaN for every missing value) and, when the
+    column holds special missings, ``special``: their letter per record (uint8 ASCII ``A``-``Z``/``_``, 0 elsewhere)."""
 
-    Short values (up to 32 bytes) are hashed as up to four 64-bit words, longer ones as bytes objects.
+    values: np.ndarray
+    special: np.ndarray | None = None
 
-    >>> _factorize_fixed(np.frombuffer(b"abxyab", dtype=np.uint8).reshape(3, 2))
-    (array([0, 1, 0]), array([0, 1]))
+    def as_read(self) -> np.ndarray:
+        """What ``read_xpt`` returns: ``values``, or an object array with ``.A``-style strings when there are specials."""
+        if self.special is None:
+            return self.values
+        out = self.values.astype(object)
+        rows = np.flatnonzero(self.special)
+        out[rows] = _SPECIAL_TEXT[self.special[rows]]
+        return out
+
+
+@dataclass(frozen=True)
+class TextColumn:
+    """A character variable as read: int32 ``codes`` (-1 = blank) into ``uniques``, the distinct
+    non-blank values (right-stripped ``str``, object array) in order of first use."""
+
+    codes: np.ndarray
+    uniques: np.ndarray
+
+    def values(self, blank: object = "") -> np.ndarray:
+        """The values by record (object array; one shared ``str`` per distinct value), ``blank`` where blank."""
+        table = np.empty(len(self.uniques) + 1, dtype=object)
+        table[:-1] = self.uniques
+        table[-1] = blank
+        return table[self.codes]
+
+
+XptColumn = NumericColumn | TextColumn
+
+_SPECIAL_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ_"
+_SPECIAL_TEXT = np.array([f".{chr(c)}" if chr(c) in _SPECIAL_LETTERS else "" for c in range(256)], dtype=object)
+"""``.A``-``.Z``/``._`` by the letter's ASCII code (the text ``read_xpt`` gives special missings)."""
+_IBM_SCALE = np.array([(-1.0 if top & 0x80 else 1.0) * 2.0 ** (4 * (top & 0x7F) - 312) for top in range(256)])
+"""Value of one unit of the 56-bit IBM fraction by the word's first byte (sign and base-16 exponent)."""
+_IBM_ZERO = np.array([np.nan if chr(top) in "." + _SPECIAL_LETTERS else 0.0 for top in range(256)])
+"""Value of a word with a zero fraction by its first byte: NaN for the missing bytes, else 0 (also -0)."""
+_IBM_FRACTION = np.uint64((1 << 56) - 1)
+_HASH_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+"""Odd 64-bit constant (2^64 / golden ratio) mixing the words of a text value into one hash."""
+
+
+GATHER_ROWS = 8192
+"""Records per chunk when copying words out of the records (a few MB: the chunk stays in cache for all its words)."""
+GATHER_WORDS = 8
+"""Words copied out in one pass over the records: adjacent variables are read together up to this many words."""
+
+
+def _word_starts(variable: XptVariable) -> list[int]:
+    """Offsets in the value of the 8-byte words read for a variable.
+
+    Text: words every 8 bytes; a partial last word is read ending at the value's
+    end instead (it overlaps the word before, so the words still determine the
+    bytes); a value shorter than 8 bytes is read with the bytes before it (there
+    always are: the data follow the headers), shifted out later. Numbers: one word
+    ending at the value's end (shorter IBM doubles are zero filled later).
     """
-    n, length = block.shape
-    words = -(-length // 8)
-    if words <= 4:
-        padded = np.zeros((n, words * 8), dtype=np.uint8)
-        padded[:, :length] = block
-        packed = padded.view(np.uint64)
-        codes, _ = pd.factorize(packed[:, 0])
-        for j in range(1, words):
-            word_codes, word_uniques = pd.factorize(packed[:, j])
-            codes, _ = pd.factorize(codes.astype(np.int64) * len(word_uniques) + word_codes)
-    else:
-        codes, _ = pd.factorize(np.ascontiguousarray(block).view(f"S{length}").reshape(-1).astype(object))
-    codes = np.asarray(codes, dtype=np.intp)
-    first = np.zeros(int(codes.max()) + 1 if n else 0, dtype=np.intp)
-    first[codes[::-1]] = np.arange(n - 1, -1, -1)
-    return codes, first
+    if variable.length < 8 or variable.is_numeric:
+        return [variable.length - 8]
+    return list(range(0, variable.length - 7, 8)) + ([variable.length - 8] if variable.length % 8 else [])
 
 
-def _decode_char(block: np.ndarray, encoding: str) -> np.ndarray:
-    """Right-stripped text values of an (n, length) uint8 block, as an object array.
+def _gather_words(buf: np.ndarray, start: int, n: int, stride: int, offsets: list[int]) -> np.ndarray:
+    """(len(offsets), n) uint64: the 8 bytes at each record offset, as little-endian words, one row per offset.
 
-    Each distinct value is decoded once and its one ``str`` shared by every row holding it.
+    Copied chunk of records by chunk, all offsets of a chunk in turn: the records are
+    read from memory about once rather than once per word (a column at a time
+    would fetch every record's cache lines again for each word).
     """
-    length = block.shape[1]
-    codes, first = _factorize_fixed(block)
-    fixed = np.ascontiguousarray(block[first]).view(f"S{length}").reshape(-1)
-    distinct = np.strings.decode(np.strings.rstrip(fixed, b" "), encoding).astype(object)
-    return distinct[codes]
-
-
-def _decode_num(block: np.ndarray) -> np.ndarray:
-    """float64 values; a column with special missings becomes object with ``.A``-style strings."""
-    values, missing = ibm_to_ieee(words_from_bytes(np.ascontiguousarray(block)))
-    special = (missing != 0) & (missing != ord("."))
-    if not special.any():
-        return values
-    out = values.astype(object)
-    out[special] = ["." + chr(c) for c in missing[special]]
+    out = np.empty((len(offsets), n), dtype=np.uint64)
+    for lo in range(0, n, GATHER_ROWS):
+        hi = min(n, lo + GATHER_ROWS)
+        for row, offset in zip(out, offsets):
+            row[lo:hi] = np.ndarray((hi - lo,), dtype="<u8", buffer=buf, offset=start + lo * stride + offset,
+                                    strides=(stride,))
     return out
 
 
-def read_xpt(path: str | Path, encoding: str = "latin-1") -> tuple[pd.DataFrame, XptDataset]:
-    """Read the first member of a transport v5 file: the frame and its ``XptDataset`` metadata."""
-    raw = Path(path).read_bytes()
-    if not raw.startswith(LIBRARY_HEADER[:48]):
+def _variable_groups(variables: list[tuple[XptVariable, int]]) -> list[list[tuple[XptVariable, int]]]:
+    """Variables (with their record positions) in groups of about ``GATHER_WORDS`` words, in file order."""
+    groups: list[list[tuple[XptVariable, int]]] = [[]]
+    words = 0
+    for item in variables:
+        if words >= GATHER_WORDS:
+            groups.append([])
+            words = 0
+        groups[-1].append(item)
+        words += len(_word_starts(item[0]))
+    return [g for g in groups if g]
+
+
+def _row_hash(words: list[np.ndarray]) -> np.ndarray:
+    """One 64-bit hash per record from its words (multiply/xor); equal values hash equal, collisions are rare."""
+    hashed = words[0].copy()
+    for word in words[1:]:
+        hashed *= _HASH_MULTIPLIER
+        hashed ^= word
+    return hashed
+
+
+def _first_rows(codes: np.ndarray) -> np.ndarray:
+    """The first record of each code (codes numbered 0.. in order of first use)."""
+    first = np.empty(int(codes.max()) + 1, dtype=np.intp)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1, dtype=np.intp)
+    return first
+
+
+def _factorize_exact(words: list[np.ndarray]) -> np.ndarray:
+    """Codes of the distinct word tuples, one word at a time (exact, slower than one hash)."""
+    codes, _ = pd.factorize(words[0])
+    for word in words[1:]:
+        word_codes, word_uniques = pd.factorize(word)
+        codes, _ = pd.factorize(codes.astype(np.int64) * len(word_uniques) + word_codes)
+    return codes
+
+
+def _factorize_words(words: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (in order of first use) of records keyed by their words and the first record of each code.
+
+    A constant column costs one comparison per word; one word is its own key; longer
+    values are factorised by one hash per record, checked against each code's first
+    record, and factorised exactly word by word in the rare case of a collision.
+    """
+    n = len(words[0])
+    if n == 0:
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+    if all((word == word[0]).all() for word in words):
+        return np.zeros(n, dtype=np.intp), np.zeros(1, dtype=np.intp)
+    if len(words) == 1:
+        codes, _ = pd.factorize(words[0])
+        return codes, _first_rows(codes)
+    codes, _ = pd.factorize(_row_hash(words))
+    first = _first_rows(codes)
+    if not all((word == np.take(word[first], codes)).all() for word in words):  # two values share a hash
+        codes = _factorize_exact(words)
+        first = _first_rows(codes)
+    return codes, first
+
+
+def _read_text(words: list[np.ndarray], length: int, buf: np.ndarray, offset: int, stride: int,
+               encoding: str) -> TextColumn:
+    """A character variable from its words (``_word_starts``): records factorised on the raw bytes, each
+    distinct value decoded once from the records at ``offset`` of ``buf``.
+
+    Values that decode equal (trailing NULs are dropped like blanks) share one code;
+    the blank value (all blanks) gets code -1.
+    """
+    if length < 8:  # the word holds the bytes before the value too: shift them out
+        words = [words[0] >> np.uint64(8 * (8 - length))]
+    codes, first = _factorize_words(words)
+    n = len(codes)
+    fixed = np.ndarray((n,), dtype=f"S{length}", buffer=buf, offset=offset, strides=(stride,))[first]
+    distinct = np.strings.decode(np.strings.rstrip(fixed, b" "), encoding).astype(object)
+    renumber, uniques = pd.factorize(distinct)
+    uniques = np.asarray(uniques, dtype=object)
+    blank = np.flatnonzero(uniques == "")
+    if len(blank):
+        renumber = np.where(renumber == blank[0], -1, renumber - (renumber > blank[0]))
+        uniques = np.delete(uniques, blank[0])
+    if len(uniques) == len(distinct):  # codes kept as they are: no gather over the records
+        return TextColumn(codes.astype(np.int32), uniques)
+    return TextColumn(renumber.astype(np.int32)[codes], uniques)
+
+
+def _read_numeric(word: np.ndarray, length: int) -> NumericColumn:
+    """A numeric variable from its word (``_word_starts``; changed in place): IBM doubles to float64.
+
+    The value is the 56-bit fraction times a factor looked up by the first byte;
+    a zero fraction is 0 or, with a missing byte first, a missing value.
+    """
+    n = len(word)
+    word.byteswap(inplace=True)  # IBM doubles are big-endian
+    if length < 8:  # the bytes before the value were read too: shift them out, zero fill the end
+        word <<= np.uint64(8 * (8 - length))
+    top = (word >> np.uint64(56)).astype(np.uint8)
+    fraction = word
+    fraction &= _IBM_FRACTION
+    values = fraction.view(np.int64).astype(np.float64)  # < 2**56: as int64 (faster to convert than uint64)
+    values *= np.take(_IBM_SCALE, top)
+    zero = np.flatnonzero(fraction == 0)
+    if not len(zero):
+        return NumericColumn(values)
+    values[zero] = np.take(_IBM_ZERO, top[zero])
+    special = zero[np.take(_SPECIAL_TEXT, top[zero]) != ""]
+    if not len(special):
+        return NumericColumn(values)
+    letters = np.zeros(n, dtype=np.uint8)
+    letters[special] = top[special]
+    return NumericColumn(values, letters)
+
+
+def _map_file(path: Path) -> mmap.mmap:
+    """The file memory mapped read-only: no copy, pages are read when used and freed with the map."""
+    with open(path, "rb") as handle:
+        if os.fstat(handle.fileno()).st_size == 0:
+            raise XptFormatError(f"{path}: not a SAS transport v5 file (no library header)")
+        return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+
+
+def _read_header(raw: bytes | mmap.mmap, path: Path) -> tuple[XptDataset, list[int], int]:
+    """Metadata, the record position of each variable and where the observations start.
+
+    ``raw``: the file (bytes or a memory map; only the header records are sliced out).
+    """
+    if raw[:48] != LIBRARY_HEADER[:48]:
         raise XptFormatError(f"{path}: not a SAS transport v5 file (no library header)")
     lib2, lib3 = _records(raw, 1, 1), _records(raw, 2, 1)
     member, descriptor = _records(raw, 3, 1), _records(raw, 4, 1)
@@ -868,7 +1027,7 @@ def read_xpt(path: str | Path, encoding: str = "latin-1") -> tuple[pd.DataFrame,
     nvars = int(_records(raw, 7, 1)[54:58])
     namestr_start = 8 * RECORD
     namestr_end = namestr_start + -(-nvars * namestr_size // RECORD) * RECORD
-    fields = _parse_namestrs(raw[namestr_start:], nvars, namestr_size)
+    fields = _parse_namestrs(raw[namestr_start:namestr_end], nvars, namestr_size)
     if not raw[namestr_end:namestr_end + RECORD].startswith(OBS_HEADER[:48]):
         raise XptFormatError(f"{path}: no OBS header after the NAMESTR records")
     variables, positions = zip(*(_variable_from_namestr(f) for f in fields)) if fields else ((), ())
@@ -881,20 +1040,62 @@ def read_xpt(path: str | Path, encoding: str = "latin-1") -> tuple[pd.DataFrame,
         library_modified=None if lib_modified == modified else lib_modified,
         sas_version=_text(d1[24:32]), sas_os=_text(d1[32:40]), dataset_type=_text(d2[72:80]),
     )
-    data_start = namestr_end + RECORD
-    data = np.frombuffer(raw, dtype=np.uint8, count=_data_end(raw, data_start) - data_start, offset=data_start)
-    record_length = sum(v.length for v in meta.variables)
-    nrecords = _count_records(data, record_length)
-    rows = data[:nrecords * record_length].reshape(nrecords, record_length)
-    columns = {}
-    for v, position in zip(meta.variables, positions):
-        block = rows[:, position:position + v.length]
-        columns[v.name] = _decode_num(block) if v.is_numeric else _decode_char(block, encoding)
-    frame = pd.DataFrame({name: pd.Series(values, dtype=values.dtype) for name, values in columns.items()})
+    return meta, list(positions), namestr_end + RECORD
+
+
+def read_xpt_columns(
+    path: str | Path, columns: Iterable[str] | None = None, encoding: str = "latin-1",
+) -> tuple[XptDataset, dict[str, XptColumn]]:
+    """Read the first member of a transport v5 file as metadata and columns, decoding only ``columns``.
+
+    Returns the ``XptDataset`` (every variable) and, for the requested variables
+    present (all when ``columns`` is None), in file order: a ``NumericColumn``
+    (float64) or a ``TextColumn`` (int32 codes, -1 = blank, and the distinct
+    values). The file is memory mapped and each variable decoded straight from
+    the records, so a column costs about its own bytes, not the file's.
+    """
+    path = Path(path)
+    mapped = _map_file(path)
+    meta, positions, data_start = _read_header(mapped, path)
+    buf = np.frombuffer(mapped, dtype=np.uint8)
+    record_length = meta.record_length
+    n = _count_records(buf[data_start:_data_end(mapped, data_start)], record_length)
+    wanted = None if columns is None else set(columns)
+    selected = [(v, position) for v, position in zip(meta.variables, positions) if wanted is None or v.name in wanted]
+    out: dict[str, XptColumn] = {}
+    if n == 0:  # no records: no views into the data area (it may be empty)
+        for v, _ in selected:
+            out[v.name] = NumericColumn(np.zeros(0)) if v.is_numeric else \
+                TextColumn(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=object))
+        return meta, out
+    for group in _variable_groups(selected):
+        starts = [[position + at for at in _word_starts(v)] for v, position in group]
+        words = list(_gather_words(buf, data_start, n, record_length, [at for own in starts for at in own]))
+        for (v, position), own in zip(group, starts):
+            mine, words = words[:len(own)], words[len(own):]
+            out[v.name] = _read_numeric(mine[0], v.length) if v.is_numeric else \
+                _read_text(mine, v.length, buf, data_start + position, record_length, encoding)
+        del words
+    return meta, out
+
+
+def read_xpt(path: str | Path, encoding: str = "latin-1") -> tuple[pd.DataFrame, XptDataset]:
+    """Read the first member of a transport v5 file: the frame and its ``XptDataset`` metadata.
+
+    Text columns are object arrays of right-stripped ``str`` ("" = blank); numeric ones
+    float64, or object with ``.A``-style strings where the column holds special missings.
+    """
+    meta, columns = read_xpt_columns(path, encoding=encoding)
+    arrays = {name: column.as_read() if isinstance(column, NumericColumn) else column.values("")
+              for name, column in columns.items()}
+    frame = pd.DataFrame(  # copy=False: one block per column, no consolidation copies
+        {name: pd.Series(values, dtype=values.dtype, copy=False) for name, values in arrays.items()}, copy=False,
+    )
     return frame, meta
 
 
 __all__ = [
-    "Transliteration", "WriteResult", "XptCheckError", "XptFormatError", "check_frame", "read_xpt",
+    "NumericColumn", "TextColumn", "Transliteration", "WriteResult", "XptCheckError", "XptFormatError", "check_frame",
+    "read_xpt", "read_xpt_columns",
     "records_read_back", "transliterate_text", "write_xpt", "write_xpt_from_spec",
 ]
