@@ -842,6 +842,16 @@ class TextColumn:
 
 XptColumn = NumericColumn | TextColumn
 
+
+@dataclass(frozen=True)
+class XptColumns:
+    """What ``read_xpt_columns`` read: the metadata (every variable), the number of records and the
+    requested columns by name, in file order."""
+
+    meta: XptDataset
+    records: int
+    columns: dict[str, XptColumn]
+
 _SPECIAL_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ_"
 _SPECIAL_TEXT = np.array([f".{chr(c)}" if chr(c) in _SPECIAL_LETTERS else "" for c in range(256)], dtype=object)
 """``.A``-``.Z``/``._`` by the letter's ASCII code (the text ``read_xpt`` gives special missings)."""
@@ -1043,13 +1053,11 @@ def _read_header(raw: bytes | mmap.mmap, path: Path) -> tuple[XptDataset, list[i
     return meta, list(positions), namestr_end + RECORD
 
 
-def read_xpt_columns(
-    path: str | Path, columns: Iterable[str] | None = None, encoding: str = "latin-1",
-) -> tuple[XptDataset, dict[str, XptColumn]]:
+def read_xpt_columns(path: str | Path, columns: Iterable[str] | None = None, encoding: str = "latin-1") -> XptColumns:
     """Read the first member of a transport v5 file as metadata and columns, decoding only ``columns``.
 
-    Returns the ``XptDataset`` (every variable) and, for the requested variables
-    present (all when ``columns`` is None), in file order: a ``NumericColumn``
+    Returns the ``XptDataset`` (every variable), the number of records and, for the
+    requested variables present (all when ``columns`` is None), in file order: a ``NumericColumn``
     (float64) or a ``TextColumn`` (int32 codes, -1 = blank, and the distinct
     values). The file is memory mapped and each variable decoded straight from
     the records, so a column costs about its own bytes, not the file's.
@@ -1067,7 +1075,7 @@ def read_xpt_columns(
         for v, _ in selected:
             out[v.name] = NumericColumn(np.zeros(0)) if v.is_numeric else \
                 TextColumn(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=object))
-        return meta, out
+        return XptColumns(meta, n, out)
     for group in _variable_groups(selected):
         starts = [[position + at for at in _word_starts(v)] for v, position in group]
         words = list(_gather_words(buf, data_start, n, record_length, [at for own in starts for at in own]))
@@ -1076,7 +1084,7 @@ def read_xpt_columns(
             out[v.name] = _read_numeric(mine[0], v.length) if v.is_numeric else \
                 _read_text(mine, v.length, buf, data_start + position, record_length, encoding)
         del words
-    return meta, out
+    return XptColumns(meta, n, out)
 
 
 def read_xpt(path: str | Path, encoding: str = "latin-1") -> tuple[pd.DataFrame, XptDataset]:
@@ -1085,17 +1093,18 @@ def read_xpt(path: str | Path, encoding: str = "latin-1") -> tuple[pd.DataFrame,
     Text columns are object arrays of right-stripped ``str`` ("" = blank); numeric ones
     float64, or object with ``.A``-style strings where the column holds special missings.
     """
-    meta, columns = read_xpt_columns(path, encoding=encoding)
+    read = read_xpt_columns(path, encoding=encoding)
     arrays = {name: column.as_read() if isinstance(column, NumericColumn) else column.values("")
-              for name, column in columns.items()}
+              for name, column in read.columns.items()}
     frame = pd.DataFrame(  # copy=False: one block per column, no consolidation copies
-        {name: pd.Series(values, dtype=values.dtype, copy=False) for name, values in arrays.items()}, copy=False,
+        {name: pd.Series(values, dtype=values.dtype, copy=False) for name, values in arrays.items()},
+        index=pd.RangeIndex(read.records), copy=False,
     )
-    return frame, meta
+    return frame, read.meta
 
 
 __all__ = [
-    "NumericColumn", "TextColumn", "Transliteration", "WriteResult", "XptCheckError", "XptFormatError", "check_frame",
+    "NumericColumn", "TextColumn", "Transliteration", "XptColumns", "WriteResult", "XptCheckError", "XptFormatError", "check_frame",
     "read_xpt", "read_xpt_columns",
     "records_read_back", "transliterate_text", "write_xpt", "write_xpt_from_spec",
 ]

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from cdisc_msc.config import StudyConfig
-from cdisc_msc.io.xpt import read_xpt
+from cdisc_msc.io.xpt import NumericColumn, TextColumn, read_xpt_columns
 from cdisc_msc.report.query import factorize_objects, select
 from cdisc_msc.scoring import require_columns
 
@@ -37,14 +37,25 @@ def read_adam(folder: str | Path, keep: Collection[str] | None = None) -> dict[s
     folder = Path(folder)
     frames = {}
     for path in sorted(folder.glob("*.xpt")):
-        frame, meta = read_xpt(path)
-        if keep is not None:
-            frame = frame[[c for c in frame.columns if c in keep]]
-        frames[meta.name.upper()] = normalise_text(frame)
-        del frame
+        read = read_xpt_columns(path, keep)  # only the kept variables are decoded
+        frames[read.meta.name.upper()] = pd.DataFrame(
+            {name: _report_column(column) for name, column in read.columns.items()},
+            index=pd.RangeIndex(read.records), columns=list(read.columns), copy=False,
+        )
     if "ADSL" not in frames:
         raise FileNotFoundError(f"{folder}: no adsl.xpt (the report needs ADSL for its population)")
     return frames
+
+
+def _report_column(column: NumericColumn | TextColumn) -> pd.Series:
+    """A column as the report reads it: float64, or text as str with "" for blank (``normalise_text``), worked
+    out on the reader's distinct values (right-stripped of every white space, as ``str.rstrip``)."""
+    if isinstance(column, TextColumn):
+        texts = np.array([u.rstrip() for u in column.uniques] + [""], dtype=object)
+        return pd.Series(np.take(texts, column.codes), dtype=object, copy=False)
+    if column.special is None:
+        return pd.Series(column.values, dtype=np.float64, copy=False)
+    return _normalised(pd.Series(column.as_read(), dtype=object))  # special missings: text, as before
 
 
 def normalise_text(frame: pd.DataFrame) -> pd.DataFrame:

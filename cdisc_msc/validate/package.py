@@ -180,12 +180,24 @@ def _compact(codes: np.ndarray) -> np.ndarray:
     return codes.astype(np.int32) if len(codes) < 2 ** 31 - 1 else np.asarray(codes, dtype=np.intp)
 
 
-def _read_with_our_reader(path: Path) -> tuple[pd.DataFrame, str, list[ColumnHeader], Any]:
-    from cdisc_msc.io.xpt import read_xpt
+def _read_with_our_reader(
+    path: Path, codes: dict[str, tuple[np.ndarray, np.ndarray]],
+) -> tuple[pd.DataFrame, str, list[ColumnHeader], Any]:
+    """Our reader, already normalised: its text codes (-1 = blank) are the codes of ``normalise``,
+    so blank -> missing is a change of the distinct values only (each text column is factorised once)."""
+    from cdisc_msc.io.xpt import TextColumn, read_xpt_columns
 
-    frame, meta = read_xpt(path)
-    columns = [ColumnHeader(v.name, v.label, v.type, v.length) for v in meta.variables]
-    return frame, meta.label, columns, meta
+    read = read_xpt_columns(path)
+    columns = [ColumnHeader(v.name, v.label, v.type, v.length) for v in read.meta.variables]
+    values = {}
+    for name, column in read.columns.items():
+        if isinstance(column, TextColumn):
+            values[name] = pd.Series(column.values(blank=np.nan), dtype=object, copy=False)
+            codes[name] = (column.codes, column.uniques)
+        else:  # float64, every missing value NaN (special missings too)
+            values[name] = pd.Series(column.values, dtype=np.float64, copy=False)
+    frame = pd.DataFrame(values, index=pd.RangeIndex(read.records), copy=False)  # no consolidation copies
+    return frame, read.meta.label, columns, read.meta
 
 
 def _read_with_pyreadstat(path: Path) -> tuple[pd.DataFrame, str, list[ColumnHeader], Any]:
@@ -211,16 +223,16 @@ def read_dataset(path: Path) -> DatasetData:
     The dataset is named by its member header (the file name when that is unreadable).
     """
     name = read_member_name(path).upper() or path.stem.upper()
+    codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     try:
         try:
-            frame, label, columns, xpt = _read_with_our_reader(path)
+            frame, label, columns, xpt = _read_with_our_reader(path, codes)
         except ImportError:  # pragma: no cover - the reader is part of the package
             frame, label, columns, xpt = _read_with_pyreadstat(path)
+            frame = normalise(frame, columns, codes)
     except Exception as exc:  # noqa: BLE001 - any unreadable file is a finding, not a crash
         return DatasetData(path=path, name=name, error=f"{type(exc).__name__}: {exc}")
-    codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    data = DatasetData(path=path, name=name, frame=normalise(frame, columns, codes), label=label, columns=columns,
-                       xpt=xpt)
+    data = DatasetData(path=path, name=name, frame=frame, label=label, columns=columns, xpt=xpt)
     data._codes.update(codes)
     return data
 
