@@ -196,3 +196,13 @@ def test_report_reads_the_kept_variables_as_text_and_numbers(tmp_path):
     expected = normalise_text(read_xpt(tmp_path / "adsl.xpt")[0][["USUBJID", "SAFFL", "NAVAL"]])
     assert list(got.columns) == ["USUBJID", "SAFFL", "NAVAL"] and got.equals(expected)
     assert got["SAFFL"].tolist() == ["Y", "", "Y"] and got["SAFFL"].dtype == object
+
+
+def test_only_the_first_member_is_read(tmp_path):
+    """The data end at the next member header (at a record start), not at the end of the file."""
+    raw = write(tmp_path, pd.DataFrame({"T": pd.Series(["a", "b", "HEADER R"], dtype=object)})).read_bytes()
+    other = write(tmp_path, pd.DataFrame({"T": pd.Series(["x"], dtype=object)})).read_bytes()
+    two = tmp_path / "two.xpt"
+    two.write_bytes(raw + other[3 * 80:])  # the second member without the library header
+    read = read_xpt_columns(two)
+    assert read.records == 3 and read.columns["T"].values().tolist() == ["a", "b", "HEADER R"]

@@ -785,12 +785,24 @@ def _variable_from_namestr(fields: tuple) -> tuple[XptVariable, int]:
     return variable, position
 
 
-def _data_end(raw, start: int) -> int:
-    """End of the first member's observations: the next member header or the end of file (``raw``: bytes or mmap)."""
-    at = raw.find(MEMBER_HEADER_PREFIX, start)
-    while at != -1 and (at - start) % RECORD:
-        at = raw.find(MEMBER_HEADER_PREFIX, at + 1)
-    return len(raw) if at == -1 else at
+def _data_end(buf: np.ndarray, start: int) -> int:
+    """End of the first member's observations: the next member header or the end of file.
+
+    A member header starts a record (a multiple of 80 bytes from ``start``): the
+    first 8 bytes of every record are compared at once, the few candidates in full.
+    """
+    count = max(0, (len(buf) - start - len(MEMBER_HEADER_PREFIX)) // RECORD + 1)
+    if count == 0:
+        return len(buf)
+    heads = np.ndarray((count,), dtype="<u8", buffer=buf, offset=start, strides=(RECORD,))
+    candidates = np.flatnonzero(heads == np.frombuffer(MEMBER_HEADER_PREFIX[:8], dtype="<u8")[0])
+    if len(candidates):
+        prefixes = np.ndarray((count,), dtype=f"V{len(MEMBER_HEADER_PREFIX)}", buffer=buf, offset=start,
+                              strides=(RECORD,))[candidates]
+        found = candidates[prefixes == np.void(MEMBER_HEADER_PREFIX)]
+        if len(found):
+            return start + int(found[0]) * RECORD
+    return len(buf)
 
 
 def _count_records(data: np.ndarray, record_length: int) -> int:
@@ -884,14 +896,14 @@ def _word_starts(variable: XptVariable) -> list[int]:
     return list(range(0, variable.length - 7, 8)) + ([variable.length - 8] if variable.length % 8 else [])
 
 
-def _gather_words(buf: np.ndarray, start: int, n: int, stride: int, offsets: list[int]) -> np.ndarray:
-    """(len(offsets), n) uint64: the 8 bytes at each record offset, as little-endian words, one row per offset.
+def _gather_words(buf: np.ndarray, start: int, stride: int, offsets: list[int], out: np.ndarray) -> np.ndarray:
+    """Fill ``out`` ((len(offsets), n) uint64) with the 8 bytes at each record offset as little-endian words.
 
     Copied chunk of records by chunk, all offsets of a chunk in turn: the records are
     read from memory about once rather than once per word (a column at a time
     would fetch every record's cache lines again for each word).
     """
-    out = np.empty((len(offsets), n), dtype=np.uint64)
+    n = out.shape[1]
     for lo in range(0, n, GATHER_ROWS):
         hi = min(n, lo + GATHER_ROWS)
         for row, offset in zip(out, offsets):
@@ -938,18 +950,38 @@ def _factorize_exact(words: list[np.ndarray]) -> np.ndarray:
     return codes
 
 
-def _factorize_words(words: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+SMALL_KEYS = 1 << 16
+"""Values of up to 2 bytes are factorised through a table of every possible key instead of a hash table."""
+
+
+def _factorize_small(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``_factorize_words`` of one word below ``SMALL_KEYS``: the first record of each key by one scatter."""
+    n = len(key)
+    key = key.view(np.int64)  # below 2**16: the same numbers, usable as indices without a copy
+    first_of_key = np.full(SMALL_KEYS, n, dtype=np.intp)
+    first_of_key[key[::-1]] = np.arange(n - 1, -1, -1, dtype=np.intp)  # the last write, the first record, wins
+    present = np.flatnonzero(first_of_key < n)
+    present = present[np.argsort(first_of_key[present], kind="stable")]  # keys in order of first use
+    rank = np.zeros(SMALL_KEYS, dtype=np.intp)
+    rank[present] = np.arange(len(present))
+    return rank[key], first_of_key[present]
+
+
+def _factorize_words(words: list[np.ndarray], small: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Codes (in order of first use) of records keyed by their words and the first record of each code.
 
-    A constant column costs one comparison per word; one word is its own key; longer
-    values are factorised by one hash per record, checked against each code's first
-    record, and factorised exactly word by word in the rare case of a collision.
+    A constant column costs one comparison per word; one word is its own key (``small``:
+    below ``SMALL_KEYS``, factorised by a table); longer values are factorised by one hash
+    per record, checked against each code's first record, and factorised exactly word
+    by word in the rare case of a collision.
     """
     n = len(words[0])
     if n == 0:
         return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
     if all((word == word[0]).all() for word in words):
         return np.zeros(n, dtype=np.intp), np.zeros(1, dtype=np.intp)
+    if small:
+        return _factorize_small(words[0])
     if len(words) == 1:
         codes, _ = pd.factorize(words[0])
         return codes, _first_rows(codes)
@@ -971,7 +1003,7 @@ def _read_text(words: list[np.ndarray], length: int, buf: np.ndarray, offset: in
     """
     if length < 8:  # the word holds the bytes before the value too: shift them out
         words = [words[0] >> np.uint64(8 * (8 - length))]
-    codes, first = _factorize_words(words)
+    codes, first = _factorize_words(words, small=length <= 2)
     n = len(codes)
     fixed = np.ndarray((n,), dtype=f"S{length}", buffer=buf, offset=offset, strides=(stride,))[first]
     distinct = np.strings.decode(np.strings.rstrip(fixed, b" "), encoding).astype(object)
@@ -1067,7 +1099,7 @@ def read_xpt_columns(path: str | Path, columns: Iterable[str] | None = None, enc
     meta, positions, data_start = _read_header(mapped, path)
     buf = np.frombuffer(mapped, dtype=np.uint8)
     record_length = meta.record_length
-    n = _count_records(buf[data_start:_data_end(mapped, data_start)], record_length)
+    n = _count_records(buf[data_start:_data_end(buf, data_start)], record_length)
     wanted = None if columns is None else set(columns)
     selected = [(v, position) for v, position in zip(meta.variables, positions) if wanted is None or v.name in wanted]
     out: dict[str, XptColumn] = {}
@@ -1076,9 +1108,12 @@ def read_xpt_columns(path: str | Path, columns: Iterable[str] | None = None, enc
             out[v.name] = NumericColumn(np.zeros(0)) if v.is_numeric else \
                 TextColumn(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=object))
         return XptColumns(meta, n, out)
-    for group in _variable_groups(selected):
-        starts = [[position + at for at in _word_starts(v)] for v, position in group]
-        words = list(_gather_words(buf, data_start, n, record_length, [at for own in starts for at in own]))
+    groups = [(group, [[position + at for at in _word_starts(v)] for v, position in group])
+              for group in _variable_groups(selected)]
+    scratch = np.empty((max((sum(map(len, starts)) for _, starts in groups), default=0), n), dtype=np.uint64)
+    for group, starts in groups:
+        offsets = [at for own in starts for at in own]
+        words = list(_gather_words(buf, data_start, record_length, offsets, scratch[:len(offsets)]))
         for (v, position), own in zip(group, starts):
             mine, words = words[:len(own)], words[len(own):]
             out[v.name] = _read_numeric(mine[0], v.length) if v.is_numeric else \
