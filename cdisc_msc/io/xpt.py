@@ -950,43 +950,41 @@ def _factorize_exact(words: list[np.ndarray]) -> np.ndarray:
     return codes
 
 
-SMALL_KEYS = 1 << 16
-"""Values of up to 2 bytes are factorised through a table of every possible key instead of a hash table."""
+FEW_RUNS = 4
+"""Keys are factorised by runs of equal adjacent keys when there are fewer runs than records / FEW_RUNS."""
 
 
-def _factorize_small(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``_factorize_words`` of one word below ``SMALL_KEYS``: the first record of each key by one scatter."""
+def _factorize_key(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (in order of first use) of one integer key per record and the first record of each code.
+
+    Sorted or grouped data (subjects, parameters, visits) repeat a key over runs of
+    records: when runs are few only the first key of each run is hashed.
+    """
     n = len(key)
-    key = key.view(np.int64)  # below 2**16: the same numbers, usable as indices without a copy
-    first_of_key = np.full(SMALL_KEYS, n, dtype=np.intp)
-    first_of_key[key[::-1]] = np.arange(n - 1, -1, -1, dtype=np.intp)  # the last write, the first record, wins
-    present = np.flatnonzero(first_of_key < n)
-    present = present[np.argsort(first_of_key[present], kind="stable")]  # keys in order of first use
-    rank = np.zeros(SMALL_KEYS, dtype=np.intp)
-    rank[present] = np.arange(len(present))
-    return rank[key], first_of_key[present]
+    starts = np.flatnonzero(key[1:] != key[:-1]) + 1
+    if len(starts) < n // FEW_RUNS:
+        starts = np.concatenate(([0], starts))
+        run_codes, _ = pd.factorize(key[starts])
+        return np.repeat(run_codes, np.diff(starts, append=n)), starts[_first_rows(run_codes)]
+    codes, _ = pd.factorize(key)
+    return codes, _first_rows(codes)
 
 
-def _factorize_words(words: list[np.ndarray], small: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def _factorize_words(words: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Codes (in order of first use) of records keyed by their words and the first record of each code.
 
-    A constant column costs one comparison per word; one word is its own key (``small``:
-    below ``SMALL_KEYS``, factorised by a table); longer values are factorised by one hash
-    per record, checked against each code's first record, and factorised exactly word
-    by word in the rare case of a collision.
+    A constant column costs one comparison per word; one word is its own key; longer
+    values are factorised by one hash per record, checked against each code's first
+    record, and factorised exactly word by word in the rare case of a collision.
     """
     n = len(words[0])
     if n == 0:
         return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
     if all((word == word[0]).all() for word in words):
         return np.zeros(n, dtype=np.intp), np.zeros(1, dtype=np.intp)
-    if small:
-        return _factorize_small(words[0])
     if len(words) == 1:
-        codes, _ = pd.factorize(words[0])
-        return codes, _first_rows(codes)
-    codes, _ = pd.factorize(_row_hash(words))
-    first = _first_rows(codes)
+        return _factorize_key(words[0])
+    codes, first = _factorize_key(_row_hash(words))
     if not all((word == np.take(word[first], codes)).all() for word in words):  # two values share a hash
         codes = _factorize_exact(words)
         first = _first_rows(codes)
@@ -1003,7 +1001,7 @@ def _read_text(words: list[np.ndarray], length: int, buf: np.ndarray, offset: in
     """
     if length < 8:  # the word holds the bytes before the value too: shift them out
         words = [words[0] >> np.uint64(8 * (8 - length))]
-    codes, first = _factorize_words(words, small=length <= 2)
+    codes, first = _factorize_words(words)
     n = len(codes)
     fixed = np.ndarray((n,), dtype=f"S{length}", buffer=buf, offset=offset, strides=(stride,))[first]
     distinct = np.strings.decode(np.strings.rstrip(fixed, b" "), encoding).astype(object)
@@ -1029,11 +1027,10 @@ def _read_numeric(word: np.ndarray, length: int) -> NumericColumn:
     if length < 8:  # the bytes before the value were read too: shift them out, zero fill the end
         word <<= np.uint64(8 * (8 - length))
     top = (word >> np.uint64(56)).astype(np.uint8)
-    fraction = word
-    fraction &= _IBM_FRACTION
-    values = fraction.view(np.int64).astype(np.float64)  # < 2**56: as int64 (faster to convert than uint64)
-    values *= np.take(_IBM_SCALE, top)
-    zero = np.flatnonzero(fraction == 0)
+    word &= _IBM_FRACTION  # the fraction from here on
+    values = word.view(np.int64).astype(np.float64)  # < 2**56: as int64 (faster to convert than uint64)
+    zero = np.flatnonzero(word == 0)
+    values *= np.take(_IBM_SCALE, top, out=word.view(np.float64))  # the word's memory is free now: no new array
     if not len(zero):
         return NumericColumn(values)
     values[zero] = np.take(_IBM_ZERO, top[zero])
