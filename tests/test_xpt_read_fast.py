@@ -206,3 +206,20 @@ def test_only_the_first_member_is_read(tmp_path):
     two.write_bytes(raw + other[3 * 80:])  # the second member without the library header
     read = read_xpt_columns(two)
     assert read.records == 3 and read.columns["T"].values().tolist() == ["a", "b", "HEADER R"]
+
+
+def test_ibm_decoding_equals_the_reference_conversion():
+    """The table-driven decode against ``cdisc_msc.io.ibm.ibm_to_ieee`` on random words and the edge bytes."""
+    from cdisc_msc.io.ibm import ibm_to_ieee
+
+    rng = np.random.default_rng(7)
+    words = rng.integers(0, 2 ** 63, 100_000, dtype=np.uint64) * np.uint64(2) + \
+        rng.integers(0, 2, 100_000, dtype=np.uint64)  # every bit pattern, the sign bit too
+    words[:300] &= np.uint64(0xFF00000000000000)  # zero fractions: 0, -0, '.', '.A'-'.Z', '._', other first bytes
+    words[:256] = np.arange(256, dtype=np.uint64) << np.uint64(56)
+    expected, missing = ibm_to_ieee(words)
+    column = xpt._read_numeric(words.byteswap().copy(), 8)  # as read from the file: big-endian bytes
+    np.testing.assert_array_equal(column.values.view(np.uint64)[~np.isnan(expected)],
+                                  expected.view(np.uint64)[~np.isnan(expected)])
+    assert np.array_equal(np.isnan(column.values), np.isnan(expected))
+    assert column.special.tolist() == np.where(missing == ord("."), 0, missing).tolist()

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from cdisc_msc.io.columns import FrameColumns, columns_for
-from cdisc_msc.io.ibm import IBM_MAX_EXCLUSIVE, IBM_MIN, ibm_representable, ibm_to_ieee, ieee_to_ibm, words_from_bytes
+from cdisc_msc.io.ibm import IBM_MAX_EXCLUSIVE, IBM_MIN, MISSING_CODES, ibm_representable, ieee_to_ibm
 from cdisc_msc.io.meta import (
     NUMERIC_LENGTH, SPECIAL_MISSING_TEXT, SasFormat, XptDataset, XptVariable, from_spec, parse_format,
 )
@@ -827,7 +827,7 @@ class NumericColumn:
     special: np.ndarray | None = None
 
     def as_read(self) -> np.ndarray:
-        """What ``read_xpt`` returns: ``values``, or an object array with ``.A``-style strings when there are specials."""
+        """What ``read_xpt`` returns: ``values``, or object with ``.A``-style strings when there are specials."""
         if self.special is None:
             return self.values
         out = self.values.astype(object)
@@ -864,12 +864,13 @@ class XptColumns:
     records: int
     columns: dict[str, XptColumn]
 
-_SPECIAL_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ_"
+
+_SPECIAL_LETTERS = MISSING_CODES[1:]
 _SPECIAL_TEXT = np.array([f".{chr(c)}" if chr(c) in _SPECIAL_LETTERS else "" for c in range(256)], dtype=object)
 """``.A``-``.Z``/``._`` by the letter's ASCII code (the text ``read_xpt`` gives special missings)."""
 _IBM_SCALE = np.array([(-1.0 if top & 0x80 else 1.0) * 2.0 ** (4 * (top & 0x7F) - 312) for top in range(256)])
 """Value of one unit of the 56-bit IBM fraction by the word's first byte (sign and base-16 exponent)."""
-_IBM_ZERO = np.array([np.nan if chr(top) in "." + _SPECIAL_LETTERS else 0.0 for top in range(256)])
+_IBM_ZERO = np.array([np.nan if chr(top) in MISSING_CODES else 0.0 for top in range(256)])
 """Value of a word with a zero fraction by its first byte: NaN for the missing bytes, else 0 (also -0)."""
 _IBM_FRACTION = np.uint64((1 << 56) - 1)
 _HASH_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
@@ -965,7 +966,8 @@ def _factorize_key(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if len(starts) < n // FEW_RUNS:
         starts = np.concatenate(([0], starts))
         run_codes, _ = pd.factorize(key[starts])
-        return np.repeat(run_codes, np.diff(starts, append=n)), starts[_first_rows(run_codes)]
+        codes = np.repeat(run_codes.astype(np.int32), np.diff(starts, append=n))  # int32: what TextColumn keeps
+        return codes, starts[_first_rows(run_codes)]
     codes, _ = pd.factorize(key)
     return codes, _first_rows(codes)
 
@@ -981,7 +983,7 @@ def _factorize_words(words: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     if n == 0:
         return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
     if all((word == word[0]).all() for word in words):
-        return np.zeros(n, dtype=np.intp), np.zeros(1, dtype=np.intp)
+        return np.zeros(n, dtype=np.int32), np.zeros(1, dtype=np.intp)
     if len(words) == 1:
         return _factorize_key(words[0])
     codes, first = _factorize_key(_row_hash(words))
@@ -1012,7 +1014,7 @@ def _read_text(words: list[np.ndarray], length: int, buf: np.ndarray, offset: in
         renumber = np.where(renumber == blank[0], -1, renumber - (renumber > blank[0]))
         uniques = np.delete(uniques, blank[0])
     if len(uniques) == len(distinct):  # codes kept as they are: no gather over the records
-        return TextColumn(codes.astype(np.int32), uniques)
+        return TextColumn(codes.astype(np.int32, copy=False), uniques)
     return TextColumn(renumber.astype(np.int32)[codes], uniques)
 
 
@@ -1136,7 +1138,7 @@ def read_xpt(path: str | Path, encoding: str = "latin-1") -> tuple[pd.DataFrame,
 
 
 __all__ = [
-    "NumericColumn", "TextColumn", "Transliteration", "XptColumns", "WriteResult", "XptCheckError", "XptFormatError", "check_frame",
-    "read_xpt", "read_xpt_columns",
-    "records_read_back", "transliterate_text", "write_xpt", "write_xpt_from_spec",
+    "NumericColumn", "TextColumn", "Transliteration", "WriteResult", "XptCheckError", "XptColumns", "XptFormatError",
+    "check_frame", "read_xpt", "read_xpt_columns", "records_read_back", "transliterate_text", "write_xpt",
+    "write_xpt_from_spec",
 ]
