@@ -44,6 +44,29 @@ def text(values: pd.Series) -> pd.Series:
     return values.astype(object).where(values.notna(), "").astype(str)
 
 
+COMMON_FORMATS = {10: "%Y-%m-%d", 16: "%Y-%m-%dT%H:%M", 19: "%Y-%m-%dT%H:%M:%S"}
+"""The usual complete date/times by length: values of these exact shapes that parse are valid ISO 8601."""
+COMMON_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?)?")
+
+
+def commonly_valid(values: pd.Series) -> np.ndarray:
+    """Values that are complete dates or date/times (YYYY-MM-DD[THH:MM[:SS]]) of real calendar days and clock
+    times: valid without the full ISO 8601 analysis, which is then left to the other values.
+
+    >>> commonly_valid(pd.Series(["2021-02-28", "2021-02-30", "2021-03-01T23:59", "2021-03-01T24:00", "2021-03"])).tolist()
+    [True, False, True, False, False]
+    """
+    text = values.to_numpy(dtype=object)
+    shaped = np.fromiter((COMMON_SHAPE.fullmatch(v) is not None for v in text), dtype=bool, count=len(text))
+    lengths = np.fromiter(map(len, text), dtype=np.int64, count=len(text))
+    valid = np.zeros(len(text), dtype=bool)
+    for length, form in COMMON_FORMATS.items():
+        pick = np.flatnonzero(shaped & (lengths == length))
+        if len(pick):  # strict parsing: month, day of that month, hour, minute and second in range
+            valid[pick] = pd.to_datetime(pd.Series(text[pick], dtype=object), format=form, errors="coerce").notna()
+    return valid
+
+
 def iso_problems(values: pd.Series) -> pd.Series:
     """Reason each non-missing value is not valid ISO 8601 ('' when valid); works on distinct values.
 
@@ -52,9 +75,12 @@ def iso_problems(values: pd.Series) -> pd.Series:
     """
     present = values.dropna().astype(str)
     uniques = pd.Series(present.unique(), dtype=object)
-    reasons = pd.Series("", index=uniques.index, dtype=object)
     if uniques.empty:
         return pd.Series("", index=values.index, dtype=object)
+    uniques = uniques[~commonly_valid(uniques)].reset_index(drop=True)  # the rest are analysed in full
+    if uniques.empty:
+        return pd.Series("", index=values.index, dtype=object)
+    reasons = pd.Series("", index=uniques.index, dtype=object)
     interval = uniques.str.contains("/", regex=False)
     parts = uniques.str.split("/", n=1, expand=True) if interval.any() else uniques.to_frame(0)
     for col in parts.columns:
@@ -64,7 +90,7 @@ def iso_problems(values: pd.Series) -> pd.Series:
         reasons[checked] = reasons[checked].where(reasons[checked] != "", r)
     lookup = dict(zip(uniques, reasons))
     out = pd.Series("", index=values.index, dtype=object)
-    out[present.index] = present.map(lookup).to_numpy()
+    out[present.index] = present.map(lookup).fillna("").to_numpy()  # not in lookup: commonly valid
     return out
 
 
@@ -108,6 +134,9 @@ def dates_of(ds: "DatasetData", name: str) -> pd.Series:
 
 def texts_of(ds: "DatasetData", name: str) -> np.ndarray:
     """``text`` of each distinct value of a column of ``ds`` (in the order of ``ds.codes(name)``), shared."""
+    uniques = ds.codes(name)[1]
+    if uniques.dtype == object and all(isinstance(v, str) for v in uniques):
+        return uniques  # a text column: its distinct values are their own text
     return ds.distinct_values(name, "text", text, dtype=object)
 
 
@@ -158,6 +187,53 @@ def duplicated(codes: list[np.ndarray], size: int) -> np.ndarray:
     dup = np.ones(size, dtype=bool)
     dup[first] = False
     return dup
+
+
+def value_ranks(values: pd.Series) -> np.ndarray:
+    """The rank of each distinct value in sorted order (values of one type, as a column's distinct values are).
+
+    >>> value_ranks(pd.Series(["b", "c", "a"], dtype=object)).tolist()
+    [1, 2, 0]
+    """
+    ranks = np.empty(len(values), dtype=np.int64)
+    ranks[np.argsort(values.to_numpy(), kind="stable")] = np.arange(len(values))
+    return ranks
+
+
+def duplicated_sorted(ranks: list[np.ndarray]) -> np.ndarray | None:
+    """``duplicated`` for rows already in the order of their keys' ranks: the rows equal to the row before.
+
+    None when the rows are not in that order. Datasets are usually sorted by their keys, and this
+    needs a few linear passes instead of hashing every row's combination.
+
+    >>> duplicated_sorted([np.array([0, 0, 0, 1]), np.array([-1, 2, 2, 0])]).tolist()
+    [False, False, True, False]
+    >>> duplicated_sorted([np.array([1, 0])]) is None
+    True
+    """
+    size = len(ranks[0]) if ranks else 0
+    tied = np.ones(max(size - 1, 0), dtype=bool)  # row i+1 equals row i on the keys seen so far
+    for rank in ranks:
+        step = np.diff(rank)
+        if (tied & (step < 0)).any():
+            return None
+        tied &= step == 0
+    return np.concatenate([np.zeros(min(size, 1), dtype=bool), tied])
+
+
+def duplicated_records(ds: "DatasetData", columns: list[str]) -> np.ndarray:
+    """Records of ``ds`` repeating an earlier record's values of ``columns`` (missing equals missing), like
+    ``DataFrame.duplicated(columns, keep="first")``; linear when the records are sorted by these columns."""
+    size = len(ds.frame)
+    if not columns:
+        return np.arange(size) > 0
+    try:
+        ranks = [np.append(ds.distinct_values(c, "rank", value_ranks, dtype=np.int64), -1)[ds.codes(c)[0]]
+                 for c in columns]  # missing (code -1) ranks first
+    except TypeError:  # distinct values that do not sort (mixed types): hash the combinations
+        ranks = None
+    found = duplicated_sorted(ranks) if ranks is not None else None
+    return found if found is not None else duplicated([ds.codes(c)[0] for c in columns], size)
 
 
 def one_to_one(frame: pd.DataFrame, code: str, name: str, within: list[str] | None = None,
