@@ -115,15 +115,19 @@ def _iso_part_reasons(values: pd.Series) -> pd.Series:
     return reasons
 
 
+FULL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def full_date(values: pd.Series) -> pd.Series:
     """The calendar date of values with a complete date part (YYYY-MM-DD...), else NaT.
 
     >>> full_date(pd.Series(["2021-03-04T10:00", "2021-03", None])).notna().tolist()
     [True, False, False]
     """
-    head = values.astype(object).where(values.notna(), "").astype(str).str.slice(0, 10)
-    head = head.where(head.str.fullmatch(r"\d{4}-\d{2}-\d{2}"), None)
-    return pd.to_datetime(head, format="%Y-%m-%d", errors="coerce")
+    present = values.notna().to_numpy()
+    heads = [str(v)[:10] if has else "" for v, has in zip(values.to_numpy(dtype=object), present)]
+    dates = [h if FULL_DATE.fullmatch(h) else None for h in heads]  # plain re: far cheaper than .str on a Series
+    return pd.to_datetime(pd.Series(dates, index=values.index, dtype=object), format="%Y-%m-%d", errors="coerce")
 
 
 def dates_of(ds: "DatasetData", name: str) -> pd.Series:
