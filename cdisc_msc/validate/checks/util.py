@@ -240,6 +240,28 @@ def duplicated_records(ds: "DatasetData", columns: list[str]) -> np.ndarray:
     return found if found is not None else duplicated([ds.codes(c)[0] for c in columns], size)
 
 
+DIRECT_SPAN = 1 << 23
+"""Combinations of codes numbered through a presence table (4 bytes each) up to this many possible values."""
+
+
+def group_numbers(codes: list[np.ndarray], size: int) -> np.ndarray:
+    """One dense number per row for its combination of codes (-1 = missing is a value), in no particular
+    order: through a presence table when the codes allow few combinations, else hashed like ``combine``.
+
+    >>> group_numbers([np.array([0, 0, 1, 0]), np.array([2, -1, 2, 2])], 4).tolist()
+    [1, 0, 2, 1]
+    """
+    radices = [int(c.max(initial=-1)) + 2 for c in codes]
+    if int(np.prod(radices, dtype=object)) > DIRECT_SPAN:
+        return combine(codes, size)
+    key = np.zeros(size, dtype=np.int64)
+    for c, radix in zip(codes, radices):
+        key = key * radix + (c + 1)
+    present = np.zeros(int(np.prod(radices, dtype=object)), dtype=np.int32)
+    present[key] = 1
+    return (np.cumsum(present, dtype=np.int32) - 1)[key].astype(np.int64)
+
+
 def one_to_one(frame: pd.DataFrame, code: str, name: str, within: list[str] | None = None,
                ds: "DatasetData | None" = None) -> pd.DataFrame:
     """Findings for every row whose ``code`` has several ``name``s, or whose ``name`` has several ``code``s.
@@ -255,9 +277,11 @@ def one_to_one(frame: pd.DataFrame, code: str, name: str, within: list[str] | No
     rows = np.flatnonzero(grouped)  # groupby leaves out rows with a missing key
     out = []
     for a, b in ((code, name), (name, code)):
-        group = combine([codes[c][rows] for c in within + [a]], len(rows))
-        pairs = pd.unique(group * (int(codes[b].max(initial=-1)) + 1) + codes[b][rows])
-        counts = np.bincount(pairs // (int(codes[b].max(initial=-1)) + 1), minlength=int(group.max(initial=-1)) + 1)
+        group = group_numbers([codes[c][rows] for c in within + [a]], len(rows))
+        pair = group_numbers([group, codes[b][rows]], len(rows))  # each distinct (group, b)
+        group_of_pair = np.zeros(int(pair.max(initial=-1)) + 1, dtype=np.int64)
+        group_of_pair[pair] = group
+        counts = np.bincount(group_of_pair, minlength=int(group.max(initial=-1)) + 1)  # distinct b per group
         bad = frame.iloc[rows[counts[group] > 1]]
         if len(bad):
             out.append(findings(bad.index, variable=a, value=text(bad[a]).to_numpy(),
