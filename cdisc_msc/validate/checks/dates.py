@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cdisc_msc.validate.checks.util import by_subject_of, dates_of, findings, group_numbers, iso_problems, text
+from cdisc_msc.validate.checks.util import by_subject_of, dates_of, combine, findings, iso_problems, text
 from cdisc_msc.validate.engine import CheckContext, SkipCheck, register
 from cdisc_msc.validate.package import DatasetData
 
@@ -158,9 +158,9 @@ def epoch_vs_se(ctx: CheckContext) -> pd.DataFrame | None:
 
 def _same_subject_date_epoch(ds: DatasetData, date: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Records with a date and an EPOCH, and for each a group number shared by the records of the same
-    USUBJID, date and EPOCH (dense numbers in no particular order)."""
+    USUBJID, date and EPOCH (numbered in order of first record)."""
     subject, epoch = ds.codes("USUBJID")[0], ds.codes("EPOCH")[0]
     rows = np.flatnonzero(date.notna().to_numpy() & (epoch >= 0))
     day = date.to_numpy()[rows].astype("datetime64[D]").astype(np.int64)  # whole days: numbers, not hashed
     day -= day.min(initial=0)
-    return rows, np.asarray(group_numbers([subject[rows], epoch[rows], day], len(rows)), dtype=np.intp)
+    return rows, np.asarray(combine([subject[rows], epoch[rows], day], len(rows)), dtype=np.intp)

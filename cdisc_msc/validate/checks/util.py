@@ -240,28 +240,6 @@ def duplicated_records(ds: "DatasetData", columns: list[str]) -> np.ndarray:
     return found if found is not None else duplicated([ds.codes(c)[0] for c in columns], size)
 
 
-DIRECT_SPAN = 1 << 23
-"""Combinations of codes numbered through a presence table (4 bytes each) up to this many possible values."""
-
-
-def group_numbers(codes: list[np.ndarray], size: int) -> np.ndarray:
-    """One dense number per row for its combination of codes (-1 = missing is a value), in no particular
-    order: through a presence table when the codes allow few combinations, else hashed like ``combine``.
-
-    >>> group_numbers([np.array([0, 0, 1, 0]), np.array([2, -1, 2, 2])], 4).tolist()
-    [1, 0, 2, 1]
-    """
-    radices = [int(c.max(initial=-1)) + 2 for c in codes]
-    if int(np.prod(radices, dtype=object)) > DIRECT_SPAN:
-        return combine(codes, size)
-    key = np.zeros(size, dtype=np.int64)
-    for c, radix in zip(codes, radices):
-        key = key * radix + (c + 1)
-    present = np.zeros(int(np.prod(radices, dtype=object)), dtype=np.int32)
-    present[key] = 1
-    return (np.cumsum(present, dtype=np.int32) - 1)[key].astype(np.int64)
-
-
 def one_to_one(frame: pd.DataFrame, code: str, name: str, within: list[str] | None = None,
                ds: "DatasetData | None" = None) -> pd.DataFrame:
     """Findings for every row whose ``code`` has several ``name``s, or whose ``name`` has several ``code``s.
@@ -275,14 +253,14 @@ def one_to_one(frame: pd.DataFrame, code: str, name: str, within: list[str] | No
     both = (codes[code] >= 0) & (codes[name] >= 0)
     grouped = both & np.logical_and.reduce([codes[c] >= 0 for c in within]) if within else both
     rows = np.flatnonzero(grouped)  # groupby leaves out rows with a missing key
+    combo = combine([codes[c][rows] for c in within + [code, name]], len(rows))  # the one pass over the rows
+    first = np.empty(int(combo.max(initial=-1)) + 1, dtype=np.intp)
+    first[combo[::-1]] = np.arange(len(rows) - 1, -1, -1)  # a row standing for each distinct combination
     out = []
     for a, b in ((code, name), (name, code)):
-        group = group_numbers([codes[c][rows] for c in within + [a]], len(rows))
-        pair = group_numbers([group, codes[b][rows]], len(rows))  # each distinct (group, b)
-        group_of_pair = np.zeros(int(pair.max(initial=-1)) + 1, dtype=np.int64)
-        group_of_pair[pair] = group
-        counts = np.bincount(group_of_pair, minlength=int(group.max(initial=-1)) + 1)  # distinct b per group
-        bad = frame.iloc[rows[counts[group] > 1]]
+        group = combine([codes[c][rows[first]] for c in within + [a]], len(first))
+        several = np.bincount(group)[group] > 1  # combinations whose (within, a) has more than one b
+        bad = frame.iloc[rows[several[combo]]]
         if len(bad):
             out.append(findings(bad.index, variable=a, value=text(bad[a]).to_numpy(),
                                 detail=f"has more than one {b} (this record: {b}=" + text(bad[b]) + ")"))
