@@ -139,7 +139,7 @@ def dates_of(ds: "DatasetData", name: str) -> pd.Series:
 def texts_of(ds: "DatasetData", name: str) -> np.ndarray:
     """``text`` of each distinct value of a column of ``ds`` (in the order of ``ds.codes(name)``), shared."""
     uniques = ds.codes(name)[1]
-    if uniques.dtype == object and all(isinstance(v, str) for v in uniques):
+    if uniques.dtype == object and pd.api.types.infer_dtype(uniques, skipna=False) == "string":
         return uniques  # a text column: its distinct values are their own text
     return ds.distinct_values(name, "text", text, dtype=object)
 
