@@ -204,25 +204,35 @@ def value_ranks(values: pd.Series) -> np.ndarray:
     return ranks
 
 
-def duplicated_sorted(ranks: list[np.ndarray]) -> np.ndarray | None:
-    """``duplicated`` for rows already in the order of their keys' ranks: the rows equal to the row before.
+def duplicated_sorted(keys: list[np.ndarray]) -> np.ndarray | None:
+    """``duplicated`` for rows already in the order of their sort keys: the rows equal to the row before.
 
     None when the rows are not in that order. Datasets are usually sorted by their keys, and this
     needs a few linear passes instead of hashing every row's combination.
 
-    >>> duplicated_sorted([np.array([0, 0, 0, 1]), np.array([-1, 2, 2, 0])]).tolist()
+    >>> duplicated_sorted([np.array([0, 0, 0, 1]), np.array([-np.inf, 2.0, 2.0, 0.0])]).tolist()
     [False, False, True, False]
     >>> duplicated_sorted([np.array([1, 0])]) is None
     True
     """
-    size = len(ranks[0]) if ranks else 0
+    size = len(keys[0]) if keys else 0
     tied = np.ones(max(size - 1, 0), dtype=bool)  # row i+1 equals row i on the keys seen so far
-    for rank in ranks:
-        step = np.diff(rank)
-        if (tied & (step < 0)).any():
+    for key in keys:
+        before, after = key[:-1], key[1:]
+        if (tied & (after < before)).any():
             return None
-        tied &= step == 0
+        tied &= after == before
     return np.concatenate([np.zeros(min(size, 1), dtype=bool), tied])
+
+
+def sort_key(ds: "DatasetData", name: str) -> np.ndarray:
+    """Numbers ordering the records by a column as sorting does, missing first: a numeric column's own
+    values (missing as -inf), else the rank of each record's distinct value (missing -1).
+    Raises TypeError when the distinct values do not sort (mixed types)."""
+    values = ds.frame[name].to_numpy()
+    if values.dtype == np.float64 and not np.isneginf(values).any():  # no factorisation of the numbers needed
+        return np.where(np.isnan(values), -np.inf, values)
+    return np.append(ds.distinct_values(name, "rank", value_ranks, dtype=np.int64), -1)[ds.codes(name)[0]]
 
 
 def duplicated_records(ds: "DatasetData", columns: list[str]) -> np.ndarray:
@@ -232,11 +242,9 @@ def duplicated_records(ds: "DatasetData", columns: list[str]) -> np.ndarray:
     if not columns:
         return np.arange(size) > 0
     try:
-        ranks = [np.append(ds.distinct_values(c, "rank", value_ranks, dtype=np.int64), -1)[ds.codes(c)[0]]
-                 for c in columns]  # missing (code -1) ranks first
+        found = duplicated_sorted([sort_key(ds, c) for c in columns])
     except TypeError:  # distinct values that do not sort (mixed types): hash the combinations
-        ranks = None
-    found = duplicated_sorted(ranks) if ranks is not None else None
+        found = None
     return found if found is not None else duplicated([ds.codes(c)[0] for c in columns], size)
 
 
