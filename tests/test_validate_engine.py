@@ -104,15 +104,50 @@ def test_our_fixture_package_validates_clean(built_package):
 
 def test_chg_may_stay_empty_on_the_baseline_record_only():
     """AD002/AD003: an empty CHG/PCHG is fine on ABLFL='Y', an error after baseline."""
+    from pathlib import Path
+
     import pandas as pd
 
     from cdisc_msc.validate.checks.adam import chg_consistent, pchg_consistent
+    from cdisc_msc.validate.package import DatasetData
 
     class Ctx:
         params = {"tolerance": 1e-6}
         frame = pd.DataFrame({"AVAL": [10.0, 6.0, 8.0], "BASE": [10.0, 10.0, 10.0],
                               "CHG": [None, -4.0, None], "PCHG": [None, -40.0, None],
                               "ABLFL": ["Y", None, None]})
+        ds = DatasetData(Path("adqs.xpt"), "ADQS", frame=frame)
 
     assert chg_consistent(Ctx)["row"].tolist() == [2]
     assert pchg_consistent(Ctx)["row"].tolist() == [2]
+
+
+def test_duplicated_records_matches_pandas_sorted_or_not():
+    """The linear path (records in key order) and the hashing path give DataFrame.duplicated's answer."""
+    from pathlib import Path
+
+    import numpy as np
+    import pandas as pd
+
+    from cdisc_msc.validate.checks.util import duplicated_records
+    from cdisc_msc.validate.package import DatasetData
+
+    frame = pd.DataFrame({"USUBJID": ["A", "A", "A", None, None, "B", "B"],
+                          "SEQ": [1.0, 1.0, 2.0, np.nan, np.nan, 1.0, 3.0]})
+    for order in ([0, 1, 2, 3, 4, 5, 6], [3, 4, 0, 1, 2, 5, 6], [6, 0, 3, 1, 5, 4, 2]):
+        part = frame.iloc[order].reset_index(drop=True)
+        found = duplicated_records(DatasetData(Path("x.xpt"), "X", frame=part), ["USUBJID", "SEQ"])
+        assert found.tolist() == part.duplicated(["USUBJID", "SEQ"], keep="first").tolist()
+
+
+def test_iso_problems_common_shapes_still_checked():
+    """Complete dates and date/times take the quick path only when they are real dates and clock times."""
+    import pandas as pd
+
+    from cdisc_msc.validate.checks.util import iso_problems
+
+    values = pd.Series(["2024-02-29", "2023-02-29", "2023-04-31", "2023-01-01T23:59", "2023-01-01T24:00",
+                        "2023-01-01T10:60", "2023-01-01T10:00:60", "2023-01-01T10:00:59", "2023-13-01", None])
+    assert iso_problems(values).tolist() == ["", "impossible date", "impossible date", "", "hour out of range",
+                                             "minute out of range", "", "", "month out of range", ""]
+    # "10:00:60" passes as before this quick path (the full analysis lets a 60th second through)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import beta
+from scipy.special import betaincinv  # the beta quantile (scipy.stats.beta.ppf), without importing scipy.stats
 
 CI_LEVEL = 0.95
 QUARTILE_DEFINITION = (
@@ -33,8 +33,8 @@ def clopper_pearson(n: np.ndarray | int, total: np.ndarray | int,
     total = np.asarray(total, dtype="float64")
     alpha = 1.0 - level
     with np.errstate(invalid="ignore", divide="ignore"):
-        lo = np.where(n > 0, beta.ppf(alpha / 2, np.maximum(n, 1e-300), total - n + 1), 0.0)
-        hi = np.where(n < total, beta.ppf(1 - alpha / 2, n + 1, np.maximum(total - n, 1e-300)), 1.0)
+        lo = np.where(n > 0, betaincinv(np.maximum(n, 1e-300), total - n + 1, alpha / 2), 0.0)
+        hi = np.where(n < total, betaincinv(n + 1, np.maximum(total - n, 1e-300), 1 - alpha / 2), 1.0)
     empty = total <= 0
     return np.where(empty, np.nan, lo), np.where(empty, np.nan, hi)
 

@@ -79,8 +79,12 @@ def resolve_version(ig: str, declared: str | None) -> tuple[str, str | None]:
     return shipped, None
 
 
+@lru_cache(maxsize=256)
 def domain_variables(ig: str, version: str, dataset: str) -> pd.DataFrame:
-    """IG variables of one dataset: SUPP-- use SUPPQUAL, ADaM uses ADSL or BDS, ``--`` prefixes resolved."""
+    """IG variables of one dataset: SUPP-- use SUPPQUAL, ADaM uses ADSL or BDS, ``--`` prefixes resolved.
+
+    Cached (several rules ask for the same dataset): treat the frame as read-only.
+    """
     table = ig_variables(ig, version)
     key = "SUPPQUAL" if dataset.startswith("SUPP") and ig == "SDTMIG" else dataset
     rows = table[table["dataset"] == key].copy()

@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from cdisc_msc.validate.checks.util import findings, one_to_one, text
+from cdisc_msc.validate.checks.util import combine, findings, one_to_one, text
 from cdisc_msc.validate.engine import CheckContext, NotApplicable, SkipCheck, register
 from cdisc_msc.validate.package import DatasetData
 
@@ -23,63 +23,89 @@ def _need(ctx: CheckContext, *columns: str) -> pd.DataFrame:
 def one_baseline(ctx: CheckContext) -> pd.DataFrame | None:
     frame = _need(ctx, "USUBJID", "PARAMCD", "ABLFL")
     by = ["USUBJID", "PARAMCD"] + (["BASETYPE"] if "BASETYPE" in frame.columns else [])
-    flagged = frame[frame["ABLFL"] == "Y"]
-    dup = flagged[flagged.duplicated(subset=by, keep=False)]
+    flagged = np.flatnonzero(_equals(ctx.ds, "ABLFL", "Y"))
+    key = combine([ctx.ds.codes(c)[0][flagged] for c in by], len(flagged))  # missing is a value, as in duplicated()
+    dup = frame.loc[flagged[np.bincount(key)[key] > 1], by]  # every record of a repeated key (keep=False)
     detail = pd.Series("", index=dup.index, dtype=object)
     for i, name in enumerate(by):
         detail = detail + (", " if i else "") + name + "=" + dup[name].astype(str)
     return findings(dup.index, variable="ABLFL", value="Y", detail=detail)
 
 
-def _mismatch(actual: pd.Series, expected: pd.Series, tolerance: float) -> pd.Series:
+def _equals(ds: DatasetData, name: str, value: str) -> np.ndarray:
+    """Records whose text column ``name`` equals ``value`` (compared once per distinct value)."""
+    codes, uniques = ds.codes(name)
+    return np.append(uniques == value, False)[codes]  # last slot: missing
+
+
+def _mismatch(actual: np.ndarray, expected: np.ndarray, tolerance: float) -> np.ndarray:
     """True where exactly one is missing, or both present and differing beyond ``tolerance`` (relative, min 1)."""
-    both = actual.notna() & expected.notna()
-    scale = np.maximum(1.0, expected.abs().fillna(0.0))
-    differ = both & ((actual - expected).abs() > tolerance * scale)
-    return differ | (actual.notna() != expected.notna())
+    has_actual, has_expected = ~np.isnan(actual), ~np.isnan(expected)
+    scale = np.maximum(1.0, np.where(has_expected, np.abs(expected), 0.0))
+    differ = has_actual & has_expected & (np.abs(actual - expected) > tolerance * scale)
+    return differ | (has_actual != has_expected)
 
 
-def _baseline_left_empty(frame: pd.DataFrame, column: str) -> pd.Series:
+def _baseline_left_empty(ctx: CheckContext, column: str) -> np.ndarray:
     """Baseline records (ABLFL = "Y") may leave CHG/PCHG empty: change is defined after baseline."""
-    if "ABLFL" not in frame.columns:
-        return pd.Series(False, index=frame.index)
-    return (frame["ABLFL"] == "Y").fillna(False) & frame[column].isna()
+    if "ABLFL" not in ctx.frame.columns:
+        return np.zeros(len(ctx.frame), dtype=bool)
+    return _equals(ctx.ds, "ABLFL", "Y") & np.isnan(ctx.frame[column].to_numpy())
+
+
+def _change_findings(ctx: CheckContext, column: str, expected: np.ndarray, formula: str) -> pd.DataFrame:
+    """Records whose ``column`` (CHG or PCHG) is not the ``expected`` value, shown with the ``formula``."""
+    actual = ctx.frame[column].to_numpy()
+    bad = np.flatnonzero(_mismatch(actual, expected, float(ctx.params["tolerance"]))
+                         & ~_baseline_left_empty(ctx, column))
+    return findings(bad, variable=column, value=text(pd.Series(actual[bad])).to_numpy(),
+                    detail=(formula + " = " + text(pd.Series(expected[bad])).replace("", "missing")).to_numpy())
 
 
 @register("chg_consistent")
 def chg_consistent(ctx: CheckContext) -> pd.DataFrame | None:
     frame = _need(ctx, "AVAL", "BASE", "CHG")
-    expected = frame["AVAL"] - frame["BASE"]
-    bad = _mismatch(frame["CHG"], expected, float(ctx.params["tolerance"])) & ~_baseline_left_empty(frame, "CHG")
-    return findings(frame.index[bad], variable="CHG", value=text(frame.loc[bad, "CHG"]).to_numpy(),
-                    detail=("AVAL - BASE = " + text(expected[bad]).replace("", "missing")).to_numpy())
+    expected = frame["AVAL"].to_numpy() - frame["BASE"].to_numpy()
+    return _change_findings(ctx, "CHG", expected, "AVAL - BASE")
 
 
 @register("pchg_consistent")
 def pchg_consistent(ctx: CheckContext) -> pd.DataFrame | None:
     frame = _need(ctx, "AVAL", "BASE", "PCHG")
-    base = frame["BASE"].where(frame["BASE"] != 0)
-    expected = 100 * (frame["AVAL"] - base) / base
-    bad = _mismatch(frame["PCHG"], expected, float(ctx.params["tolerance"])) & ~_baseline_left_empty(frame, "PCHG")
-    return findings(frame.index[bad], variable="PCHG", value=text(frame.loc[bad, "PCHG"]).to_numpy(),
-                    detail=("100 * (AVAL - BASE) / BASE = " + text(expected[bad]).replace("", "missing")).to_numpy())
+    base = frame["BASE"].to_numpy()
+    base = np.where(base != 0, base, np.nan)
+    with np.errstate(all="ignore"):  # as pandas arithmetic: overflow and 0/0 give inf/NaN silently
+        expected = 100 * (frame["AVAL"].to_numpy() - base) / base
+    return _change_findings(ctx, "PCHG", expected, "100 * (AVAL - BASE) / BASE")
+
+
+def _present(ds: DatasetData, name: str) -> np.ndarray:
+    """Records where the column has a value (text columns through their codes)."""
+    column = ds.frame[name]
+    return ds.notna(name) if column.dtype == object else column.notna().to_numpy()
 
 
 @register("crit_flag_consistent")
 def crit_flag_consistent(ctx: CheckContext) -> pd.DataFrame | None:
-    frame, out = ctx.frame, []
+    frame, ds, out = ctx.frame, ctx.ds, []
     for flag in [c for c in frame.columns if CRIT_FL.match(c)]:
         crit = CRIT_FL.match(flag).group(1)
         fl = frame[flag]
-        has_crit = frame[crit].notna() if crit in frame.columns else pd.Series(False, index=frame.index)
+        has_flag = _present(ds, flag)
+        has_crit = _present(ds, crit) if crit in frame.columns else np.zeros(len(frame), dtype=bool)
+        if fl.dtype == object:  # Y/N looked up once per distinct value
+            codes, uniques = ds.codes(flag)
+            y_or_n = np.append(pd.Series(uniques, dtype=object).isin(["Y", "N"]).to_numpy(), False)[codes]
+        else:
+            y_or_n = fl.isin(["Y", "N"]).to_numpy()
         cases = (
-            (fl.notna() & ~fl.isin(["Y", "N"]), f"is not Y or N"),
-            (fl.notna() & ~has_crit, f"is populated but {crit} is missing"),
-            (fl.isna() & has_crit, f"is missing but {crit} is populated"),
+            (has_flag & ~y_or_n, f"is not Y or N"),
+            (has_flag & ~has_crit, f"is populated but {crit} is missing"),
+            (~has_flag & has_crit, f"is missing but {crit} is populated"),
         )
         for mask, detail in cases:
-            rows = frame.index[mask.to_numpy()]
-            out.append(findings(rows, variable=flag, value=text(fl[rows]).to_numpy(), detail=detail))
+            rows = np.flatnonzero(mask)
+            out.append(findings(rows, variable=flag, value=text(fl.iloc[rows]).to_numpy(), detail=detail))
     return pd.concat(out) if out else None
 
 
@@ -121,23 +147,45 @@ def _known_records(ctx: CheckContext, source: DatasetData, seq: str | None, rows
     """Whether (USUBJID, SRCSEQ) of each of ``rows`` is a (USUBJID, sequence) pair of the source."""
     if seq is None:
         return np.zeros(len(rows), dtype=bool)
-    group = ctx.frame.iloc[rows]
-    numeric = pd.api.types.is_float_dtype(source.frame[seq]) and pd.api.types.is_float_dtype(group["SRCSEQ"])
+    srcseq = ctx.frame["SRCSEQ"]  # only the two columns used are taken at ``rows`` (not the whole frame)
+    numeric = pd.api.types.is_float_dtype(source.frame[seq]) and pd.api.types.is_float_dtype(srcseq)
     if not numeric:  # not numbers on both sides: compare the values as they are
         pairs = pd.MultiIndex.from_frame(source.frame[["USUBJID", seq]].dropna())
-        return pd.MultiIndex.from_arrays([group["USUBJID"], group["SRCSEQ"]]).isin(pairs)
+        return pd.MultiIndex.from_arrays([ctx.frame["USUBJID"].to_numpy()[rows], srcseq.to_numpy()[rows]]).isin(pairs)
     codes, subjects = source.codes("USUBJID")
     numbers = source.frame[seq].to_numpy()
     has = (codes >= 0) & ~np.isnan(numbers)
     wanted_codes, wanted_subjects = ctx.ds.codes("USUBJID")
     as_source = np.append(pd.Index(subjects, dtype=object).get_indexer(pd.Index(wanted_subjects, dtype=object)), -1)
     subject = as_source[wanted_codes[rows]]  # the source's code of the record's subject, -1 when it has none
-    wanted = group["SRCSEQ"].to_numpy()
-    seq_codes = pd.factorize(np.concatenate([numbers[has], wanted]))[0].astype(np.int64)  # one numbering for both
-    width, split = int(seq_codes.max(initial=0)) + 1, int(has.sum())
-    pairs = codes[has].astype(np.int64) * width + seq_codes[:split]
-    keys = subject.astype(np.int64) * width + seq_codes[split:]
-    return (subject >= 0) & ~np.isnan(wanted) & pd.Series(keys).isin(pd.unique(pairs)).to_numpy()
+    wanted = srcseq.to_numpy()[rows]
+    known, looked_up = numbers[has], ~np.isnan(wanted) & (subject >= 0)
+    known_codes, wanted_codes = _sequence_codes(known, np.where(looked_up, wanted, 0.0))
+    width = int(max(known_codes.max(initial=0), wanted_codes.max(initial=0))) + 1
+    pairs = codes[has].astype(np.int64) * width + known_codes
+    keys = np.where(looked_up, subject.astype(np.int64) * width + wanted_codes, 0)
+    span = len(subjects) * width
+    if span <= max(8 * len(rows), 1 << 22):  # small key range: a presence table instead of hashing
+        present = np.zeros(span, dtype=bool)
+        present[pairs] = True
+        return looked_up & present[keys]
+    return looked_up & pd.Series(keys).isin(pd.unique(pairs)).to_numpy()
+
+
+def _sequence_codes(known: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One integer numbering of two arrays of sequence numbers (no missing values): the numbers themselves
+    when all are whole and small (the usual --SEQ), else their factorisation.
+
+    >>> [c.tolist() for c in _sequence_codes(np.array([1.0, 2.0]), np.array([2.0, 5.0]))]
+    [[1, 2], [2, 5]]
+    >>> [c.tolist() for c in _sequence_codes(np.array([1.5, 2.0]), np.array([2.0, 5.0]))]
+    [[0, 1], [1, 2]]
+    """
+    both = np.concatenate([known, wanted])
+    if len(both) == 0 or (both.min() >= 0 and both.max() < 2 ** 31 and (both == np.floor(both)).all()):
+        return known.astype(np.int64), wanted.astype(np.int64)
+    codes = pd.factorize(both)[0].astype(np.int64)
+    return codes[:len(known)], codes[len(known):]
 
 
 @register("source_record")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cdisc_msc.validate.checks.util import by_subject_of, dates_of, findings, iso_problems, text
+from cdisc_msc.validate.checks.util import by_subject_of, dates_of, combine, findings, iso_problems, text
 from cdisc_msc.validate.engine import CheckContext, SkipCheck, register
 from cdisc_msc.validate.package import DatasetData
 
@@ -161,7 +161,6 @@ def _same_subject_date_epoch(ds: DatasetData, date: pd.Series) -> tuple[np.ndarr
     USUBJID, date and EPOCH (numbered in order of first record)."""
     subject, epoch = ds.codes("USUBJID")[0], ds.codes("EPOCH")[0]
     rows = np.flatnonzero(date.notna().to_numpy() & (epoch >= 0))
-    day = pd.factorize(date.to_numpy()[rows])[0].astype(np.int64)
-    key = (subject[rows].astype(np.int64) + 1) * (int(epoch.max(initial=0)) + 2) + epoch[rows] + 1
-    key = pd.factorize(key)[0].astype(np.int64) * (int(day.max(initial=0)) + 1) + day
-    return rows, np.asarray(pd.factorize(key)[0], dtype=np.intp)
+    day = date.to_numpy()[rows].astype("datetime64[D]").astype(np.int64)  # whole days: numbers, not hashed
+    day -= day.min(initial=0)
+    return rows, np.asarray(combine([subject[rows], epoch[rows], day], len(rows)), dtype=np.intp)

@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from cdisc_msc.validate.checks.util import duplicated, findings, text
+from cdisc_msc.validate.checks.util import duplicated_records, findings, text
 from cdisc_msc.validate.engine import CheckContext, SkipCheck, register
 from cdisc_msc.validate.igmeta import domain_variables
 
@@ -129,7 +129,7 @@ def keys_unique(ctx: CheckContext) -> pd.DataFrame | None:
     keys = [k for k in meta.keys if k in ctx.frame.columns]
     if not keys:
         raise SkipCheck("no key variables")
-    dup = duplicated([ctx.ds.codes(k)[0] for k in keys], len(ctx.frame))
+    dup = duplicated_records(ctx.ds, keys)
     rows = ctx.frame.index[dup]
     return findings(rows, variable=keys[-1], value=text(ctx.frame.loc[rows, keys[-1]]).to_numpy(),
                     detail=", ".join(keys))
@@ -152,7 +152,7 @@ def seq_unique(ctx: CheckContext) -> pd.DataFrame | None:
     within = [c for c in ("USUBJID", "POOLID") if c in frame.columns]
     if not within:
         return None
-    dup = frame[seq].notna().to_numpy() & duplicated([ctx.ds.codes(c)[0] for c in within + [seq]], len(frame))
+    dup = frame[seq].notna().to_numpy() & duplicated_records(ctx.ds, within + [seq])
     rows = frame.index[dup]
     return findings(rows, variable=seq, value=text(frame.loc[rows, seq]).to_numpy(),
                     detail=" / ".join(within))

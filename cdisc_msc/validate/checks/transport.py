@@ -137,7 +137,8 @@ def xpt_ascii(ctx: CheckContext) -> pd.DataFrame:
         if c.type != "char":
             continue
         codes, uniques = ctx.ds.codes(c.name)
-        non_ascii = np.array([not str(v).isascii() for v in uniques] + [False], dtype=bool)  # per distinct value
+        ascii_ = np.fromiter(map(str.isascii, map(str, uniques)), dtype=bool, count=len(uniques))  # per distinct value
+        non_ascii = np.append(~ascii_, False)  # last slot: missing
         if not non_ascii.any():
             continue
         rows = np.flatnonzero(non_ascii[codes])
@@ -170,7 +171,8 @@ def xpt_length_fit(ctx: CheckContext) -> pd.DataFrame | None:
         if c.type != "char" or c.length > 200:
             continue
         distinct = ctx.ds.codes(c.name)[1]  # per distinct value, not per row
-        longest = max((len(str(v).encode("latin-1", errors="replace")) for v in distinct), default=1)
+        # latin-1 with errors="replace" writes one byte per character: the length in bytes is len()
+        longest = max(map(len, map(str, distinct)), default=1)
         if c.length > max(longest, 1):
             out.append({"variable": c.name, "value": str(c.length), "detail": str(longest)})
     return out

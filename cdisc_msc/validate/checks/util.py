@@ -44,6 +44,29 @@ def text(values: pd.Series) -> pd.Series:
     return values.astype(object).where(values.notna(), "").astype(str)
 
 
+COMMON_FORMATS = {10: "%Y-%m-%d", 16: "%Y-%m-%dT%H:%M", 19: "%Y-%m-%dT%H:%M:%S"}
+"""The usual complete date/times by length: values of these exact shapes that parse are valid ISO 8601."""
+COMMON_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?)?")
+
+
+def commonly_valid(values: pd.Series) -> np.ndarray:
+    """Values that are complete dates or date/times (YYYY-MM-DD[THH:MM[:SS]]) of real calendar days and clock
+    times: valid without the full ISO 8601 analysis, which is then left to the other values.
+
+    >>> commonly_valid(pd.Series(["2021-02-28", "2021-02-30", "2021-03-01T23:59", "2021-03-01T24:00", "2021-03"])).tolist()
+    [True, False, True, False, False]
+    """
+    text = values.to_numpy(dtype=object)
+    shaped = np.fromiter((COMMON_SHAPE.fullmatch(v) is not None for v in text), dtype=bool, count=len(text))
+    lengths = np.fromiter(map(len, text), dtype=np.int64, count=len(text))
+    valid = np.zeros(len(text), dtype=bool)
+    for length, form in COMMON_FORMATS.items():
+        pick = np.flatnonzero(shaped & (lengths == length))
+        if len(pick):  # strict parsing: month, day of that month, hour, minute and second in range
+            valid[pick] = pd.to_datetime(pd.Series(text[pick], dtype=object), format=form, errors="coerce").notna()
+    return valid
+
+
 def iso_problems(values: pd.Series) -> pd.Series:
     """Reason each non-missing value is not valid ISO 8601 ('' when valid); works on distinct values.
 
@@ -52,9 +75,12 @@ def iso_problems(values: pd.Series) -> pd.Series:
     """
     present = values.dropna().astype(str)
     uniques = pd.Series(present.unique(), dtype=object)
-    reasons = pd.Series("", index=uniques.index, dtype=object)
     if uniques.empty:
         return pd.Series("", index=values.index, dtype=object)
+    uniques = uniques[~commonly_valid(uniques)].reset_index(drop=True)  # the rest are analysed in full
+    if uniques.empty:
+        return pd.Series("", index=values.index, dtype=object)
+    reasons = pd.Series("", index=uniques.index, dtype=object)
     interval = uniques.str.contains("/", regex=False)
     parts = uniques.str.split("/", n=1, expand=True) if interval.any() else uniques.to_frame(0)
     for col in parts.columns:
@@ -64,7 +90,7 @@ def iso_problems(values: pd.Series) -> pd.Series:
         reasons[checked] = reasons[checked].where(reasons[checked] != "", r)
     lookup = dict(zip(uniques, reasons))
     out = pd.Series("", index=values.index, dtype=object)
-    out[present.index] = present.map(lookup).to_numpy()
+    out[present.index] = present.map(lookup).fillna("").to_numpy()  # not in lookup: commonly valid
     return out
 
 
@@ -89,15 +115,19 @@ def _iso_part_reasons(values: pd.Series) -> pd.Series:
     return reasons
 
 
+FULL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def full_date(values: pd.Series) -> pd.Series:
     """The calendar date of values with a complete date part (YYYY-MM-DD...), else NaT.
 
     >>> full_date(pd.Series(["2021-03-04T10:00", "2021-03", None])).notna().tolist()
     [True, False, False]
     """
-    head = values.astype(object).where(values.notna(), "").astype(str).str.slice(0, 10)
-    head = head.where(head.str.fullmatch(r"\d{4}-\d{2}-\d{2}"), None)
-    return pd.to_datetime(head, format="%Y-%m-%d", errors="coerce")
+    present = values.notna().to_numpy()
+    heads = [str(v)[:10] if has else "" for v, has in zip(values.to_numpy(dtype=object), present)]
+    dates = [h if FULL_DATE.fullmatch(h) else None for h in heads]  # plain re: far cheaper than .str on a Series
+    return pd.to_datetime(pd.Series(dates, index=values.index, dtype=object), format="%Y-%m-%d", errors="coerce")
 
 
 def dates_of(ds: "DatasetData", name: str) -> pd.Series:
@@ -108,6 +138,9 @@ def dates_of(ds: "DatasetData", name: str) -> pd.Series:
 
 def texts_of(ds: "DatasetData", name: str) -> np.ndarray:
     """``text`` of each distinct value of a column of ``ds`` (in the order of ``ds.codes(name)``), shared."""
+    uniques = ds.codes(name)[1]
+    if uniques.dtype == object and pd.api.types.infer_dtype(uniques, skipna=False) == "string":
+        return uniques  # a text column: its distinct values are their own text
     return ds.distinct_values(name, "text", text, dtype=object)
 
 
@@ -160,6 +193,61 @@ def duplicated(codes: list[np.ndarray], size: int) -> np.ndarray:
     return dup
 
 
+def value_ranks(values: pd.Series) -> np.ndarray:
+    """The rank of each distinct value in sorted order (values of one type, as a column's distinct values are).
+
+    >>> value_ranks(pd.Series(["b", "c", "a"], dtype=object)).tolist()
+    [1, 2, 0]
+    """
+    ranks = np.empty(len(values), dtype=np.int64)
+    ranks[np.argsort(values.to_numpy(), kind="stable")] = np.arange(len(values))
+    return ranks
+
+
+def duplicated_sorted(keys: list[np.ndarray]) -> np.ndarray | None:
+    """``duplicated`` for rows already in the order of their sort keys: the rows equal to the row before.
+
+    None when the rows are not in that order. Datasets are usually sorted by their keys, and this
+    needs a few linear passes instead of hashing every row's combination.
+
+    >>> duplicated_sorted([np.array([0, 0, 0, 1]), np.array([-np.inf, 2.0, 2.0, 0.0])]).tolist()
+    [False, False, True, False]
+    >>> duplicated_sorted([np.array([1, 0])]) is None
+    True
+    """
+    size = len(keys[0]) if keys else 0
+    tied = np.ones(max(size - 1, 0), dtype=bool)  # row i+1 equals row i on the keys seen so far
+    for key in keys:
+        before, after = key[:-1], key[1:]
+        if (tied & (after < before)).any():
+            return None
+        tied &= after == before
+    return np.concatenate([np.zeros(min(size, 1), dtype=bool), tied])
+
+
+def sort_key(ds: "DatasetData", name: str) -> np.ndarray:
+    """Numbers ordering the records by a column as sorting does, missing first: a numeric column's own
+    values (missing as -inf), else the rank of each record's distinct value (missing -1).
+    Raises TypeError when the distinct values do not sort (mixed types)."""
+    values = ds.frame[name].to_numpy()
+    if values.dtype == np.float64 and not np.isneginf(values).any():  # no factorisation of the numbers needed
+        return np.where(np.isnan(values), -np.inf, values)
+    return np.append(ds.distinct_values(name, "rank", value_ranks, dtype=np.int64), -1)[ds.codes(name)[0]]
+
+
+def duplicated_records(ds: "DatasetData", columns: list[str]) -> np.ndarray:
+    """Records of ``ds`` repeating an earlier record's values of ``columns`` (missing equals missing), like
+    ``DataFrame.duplicated(columns, keep="first")``; linear when the records are sorted by these columns."""
+    size = len(ds.frame)
+    if not columns:
+        return np.arange(size) > 0
+    try:
+        found = duplicated_sorted([sort_key(ds, c) for c in columns])
+    except TypeError:  # distinct values that do not sort (mixed types): hash the combinations
+        found = None
+    return found if found is not None else duplicated([ds.codes(c)[0] for c in columns], size)
+
+
 def one_to_one(frame: pd.DataFrame, code: str, name: str, within: list[str] | None = None,
                ds: "DatasetData | None" = None) -> pd.DataFrame:
     """Findings for every row whose ``code`` has several ``name``s, or whose ``name`` has several ``code``s.
@@ -173,12 +261,14 @@ def one_to_one(frame: pd.DataFrame, code: str, name: str, within: list[str] | No
     both = (codes[code] >= 0) & (codes[name] >= 0)
     grouped = both & np.logical_and.reduce([codes[c] >= 0 for c in within]) if within else both
     rows = np.flatnonzero(grouped)  # groupby leaves out rows with a missing key
+    combo = combine([codes[c][rows] for c in within + [code, name]], len(rows))  # the one pass over the rows
+    first = np.empty(int(combo.max(initial=-1)) + 1, dtype=np.intp)
+    first[combo[::-1]] = np.arange(len(rows) - 1, -1, -1)  # a row standing for each distinct combination
     out = []
     for a, b in ((code, name), (name, code)):
-        group = combine([codes[c][rows] for c in within + [a]], len(rows))
-        pairs = pd.unique(group * (int(codes[b].max(initial=-1)) + 1) + codes[b][rows])
-        counts = np.bincount(pairs // (int(codes[b].max(initial=-1)) + 1), minlength=int(group.max(initial=-1)) + 1)
-        bad = frame.iloc[rows[counts[group] > 1]]
+        group = combine([codes[c][rows[first]] for c in within + [a]], len(first))
+        several = np.bincount(group)[group] > 1  # combinations whose (within, a) has more than one b
+        bad = frame.iloc[rows[several[combo]]]
         if len(bad):
             out.append(findings(bad.index, variable=a, value=text(bad[a]).to_numpy(),
                                 detail=f"has more than one {b} (this record: {b}=" + text(bad[b]) + ")"))
