@@ -32,6 +32,7 @@ from cdisc_msc.adam.adsl import dtc_to_sas_date
 from cdisc_msc.adam.bds import (
     ADSL_BDS_VARS, require_method_text, derive_bds_timing, add_study_day, derive_crit_flag, merge_by_keys, yn_to_num,
 )
+from cdisc_msc.adam.keys import key_codes
 from cdisc_msc.adam.windows import window_grid, windows_assessing
 from cdisc_msc.config import AnalysisWindow, ClinicalResponseRule, StudyConfig
 from cdisc_msc.scoring import require_columns
@@ -143,9 +144,19 @@ def form_totals(items: pd.DataFrame, testcds: Sequence[str], paramcd: str,
     cols = ["USUBJID", "VISITNUM", "PARAMCD", "AVAL", "VISIT", "ADT", "_SEQ"]
     if mine.empty:
         return pd.DataFrame(columns=cols)
-    wide = mine.pivot(index=keys, columns="PARAMCD", values="AVALC").reindex(columns=list(testcds))
-    forms = mine.groupby(keys, sort=True).agg(VISIT=("VISIT", "first"), ADT=("ADT", "max"), _SEQ=("_SEQ", "max"))
-    forms["AVAL"] = score(wide.astype(object)).reindex(forms.index).astype("float64")
+    # forms as integer codes ascending with (USUBJID, VISITNUM): the order of a sorted group-by
+    form = key_codes([mine], keys, sort=True)[0]
+    column = pd.Index(list(testcds)).get_indexer(mine["PARAMCD"])
+    if pd.Series(form * len(testcds) + column).duplicated().any():
+        raise ValueError(f"ADRS {paramcd}: an item recorded twice in one form (USUBJID, VISITNUM)")
+    forms = mine[["VISIT", "ADT", "_SEQ"]].groupby(form, sort=True).agg(
+        VISIT=("VISIT", "first"), ADT=("ADT", "max"), _SEQ=("_SEQ", "max"))
+    first_row = pd.Series(np.arange(len(mine))).groupby(form, sort=True).first().to_numpy()
+    forms.index = pd.MultiIndex.from_arrays([mine[k].to_numpy()[first_row] for k in keys], names=keys)
+    # wide form: one row per form, one column per test code (absent item -> NaN)
+    wide = np.full((len(forms), len(testcds)), np.nan, dtype=object)
+    wide[np.searchsorted(np.unique(form), form), column] = mine["AVALC"].to_numpy(dtype=object)
+    forms["AVAL"] = score(pd.DataFrame(wide, index=forms.index, columns=list(testcds))).reindex(forms.index).astype("float64")
     forms["PARAMCD"] = paramcd
     return forms.reset_index()[cols]
 
@@ -283,6 +294,10 @@ def derive_adrs(rs: pd.DataFrame, adsl: pd.DataFrame, config: StudyConfig) -> pd
     out = merge_by_keys(out, adsl, ["USUBJID"], ADSL_BDS_VARS, "ADRS (ADSL)")
     out = merge_by_keys(out, PARAMETERS, ["PARAMCD"], ["PARAM", "PARCAT1"], "ADRS (parameters)")
     return out.drop(columns=[c for c in out.columns if c.startswith("_")])
+
+
+SDTM_INPUTS: tuple[str, ...] = ("RS",)
+"""The SDTM datasets :func:`build` reads (``build_adam`` releases them after their last reader)."""
 
 
 def build(ctx) -> dict[str, pd.DataFrame]:

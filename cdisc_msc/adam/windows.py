@@ -25,6 +25,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from cdisc_msc.adam.keys import key_codes
 from cdisc_msc.config import AnalysisWindow
 from cdisc_msc.scoring import per_distinct_text, require_columns
 
@@ -187,14 +188,25 @@ def filter_extreme(
         raise ValueError("filter_extreme: the frame index must be unique")
     if df.empty:
         return df.copy()
-    keys = df[list(dict.fromkeys([*by, *cols]))]  # only the index of the chosen rows is used
-    srt = keys.sort_values(cols, ascending=asc, kind="stable", na_position=na_position) if cols else keys
-    grouped = srt.groupby(list(by), sort=False, dropna=False) if by else None
-    if grouped is None:
-        chosen = srt.head(1) if mode == "first" else srt.tail(1)
-    else:
-        chosen = grouped.head(1) if mode == "first" else grouped.tail(1)
-    return df.loc[df.index.isin(chosen.index)]
+    # one stable integer sort: groups (one code for the ``by`` values) first, then each order column ranked
+    group = key_codes([df], by)[0] if by else np.zeros(len(df), dtype=np.int64)
+    ranks = [_rank_codes(df[c], a, na_position) for c, a in zip(cols, asc)]
+    rows = np.lexsort([*ranks[::-1], group])  # np.lexsort: last key is the primary one
+    grp = group[rows]
+    edge = grp[1:] != grp[:-1]
+    chosen = np.zeros(len(df), dtype=bool)
+    chosen[rows[np.r_[True, edge] if mode == "first" else np.r_[edge, True]]] = True
+    return df[chosen]
+
+
+def _rank_codes(values: pd.Series, ascending: bool, na_position: str) -> np.ndarray:
+    """Integer sort keys ordering ``values`` as a pandas sort does (equal values tie; missing first or last)."""
+    codes, uniques = pd.factorize(values, sort=True)
+    n = len(uniques)
+    missing = codes < 0
+    if not ascending:
+        codes = np.where(missing, codes, n - 1 - codes)
+    return np.where(missing, -1 if na_position == "first" else n, codes)
 
 
 def _has_value(df: pd.DataFrame, value_cols: Sequence[str]) -> pd.Series:
