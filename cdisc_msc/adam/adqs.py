@@ -125,7 +125,7 @@ def administration_scores(items: pd.DataFrame, category: str, item_codes: tuple[
                     f"ADQS scores ({category})")
     keys = ["USUBJID", "VISITNUM"]
     cols = ["USUBJID", "VISITNUM", "PARCAT1", "PARAMCD", "AVAL", "VISIT", "ADT", "_SEQ"]
-    mine = items[(items["PARCAT1"] == category).to_numpy(dtype=bool)]
+    mine = items.loc[(items["PARCAT1"] == category).to_numpy(dtype=bool), ["USUBJID", "VISITNUM", "PARAMCD", "AVAL", "VISIT", "ADT", "_SEQ"]]
     if mine[keys].isna().any(axis=None):
         raise ValueError(f"ADQS {category}: QS records without USUBJID or VISITNUM cannot be grouped into administrations")
     answered = mine["AVAL"].notna().to_numpy()

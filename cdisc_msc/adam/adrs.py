@@ -35,7 +35,7 @@ from cdisc_msc.adam.bds import (
 from cdisc_msc.adam.keys import key_codes
 from cdisc_msc.adam.windows import window_grid, windows_assessing
 from cdisc_msc.config import AnalysisWindow, ClinicalResponseRule, StudyConfig
-from cdisc_msc.scoring import require_columns
+from cdisc_msc.scoring import per_distinct_text, require_columns
 from cdisc_msc.scoring import bilag, sledai
 from cdisc_msc.scoring.clinical_response import derive_clinical_response
 from cdisc_msc.scoring.sri4 import derive_sri4
@@ -103,7 +103,7 @@ def item_records(rs: pd.DataFrame) -> pd.DataFrame:
     if unknown.any():
         raise ValueError(f"ADRS: RS test codes without an ADRS parameter: {', '.join(sorted(set(testcd[unknown])))}")
     stresc = rs["RSSTRESC"].astype("str").where(rs["RSSTRESC"].notna())
-    weight = testcd.map(sledai.WEIGHTS).astype("float64")
+    weight = per_distinct_text(testcd, lambda t: t.map(sledai.WEIGHTS).astype("float64"))
     grade = bilag.normalise_grades(pd.DataFrame({"G": stresc.where(is_bilag)}), ["G"])["G"]
     present = sledai.presence(stresc.where(is_sled).rename("RSSTRESC"))
     out = pd.DataFrame(index=rs.index)
@@ -116,7 +116,7 @@ def item_records(rs: pd.DataFrame) -> pd.DataFrame:
     out["VISITNUM"] = pd.to_numeric(rs["VISITNUM"]).astype("float64")
     out["ADT"] = dtc_to_sas_date(rs["RSDTC"])
     out["SRCDOM"] = "RS"
-    out["SRCVAR"] = np.where(is_pga, "RSSTRESN", "RSSTRESC")
+    out["SRCVAR"] = np.array(["RSSTRESC", "RSSTRESN"], dtype=object)[is_pga.astype(np.intp)]  # 2 shared objects
     out["SRCSEQ"] = pd.to_numeric(rs["RSSEQ"]).astype("float64")
     out["_SEQ"] = out["SRCSEQ"]
     return out
@@ -138,7 +138,7 @@ def form_totals(items: pd.DataFrame, testcds: Sequence[str], paramcd: str,
     """
     require_columns(items, ["USUBJID", "PARAMCD", "AVALC", "VISIT", "VISITNUM", "ADT", "_SEQ"], f"ADRS {paramcd}")
     keys = ["USUBJID", "VISITNUM"]
-    mine = items[items["PARAMCD"].isin(list(testcds)).to_numpy()]
+    mine = items.loc[items["PARAMCD"].isin(list(testcds)).to_numpy(), ["USUBJID", "PARAMCD", "AVALC", "VISIT", "VISITNUM", "ADT", "_SEQ"]]
     if mine[keys].isna().any(axis=None):
         raise ValueError(f"ADRS {paramcd}: RS records without USUBJID or VISITNUM cannot be grouped into forms")
     cols = ["USUBJID", "VISITNUM", "PARAMCD", "AVAL", "VISIT", "ADT", "_SEQ"]
@@ -202,7 +202,8 @@ def component_frame(bds: pd.DataFrame, grid: pd.DataFrame, paramcds: Sequence[st
     require_columns(bds, ["USUBJID", "PARAMCD", "AVISITN", "AVAL", "AVALC", "ABLFL", "ANL01FL", "ADT"],
                     "ADRS component_frame")
     require_columns(grid, ["USUBJID", "AVISITN"], "ADRS component_frame (grid)")
-    comp = bds[bds["PARAMCD"].isin(list(paramcds)).to_numpy()]
+    needed = ["USUBJID", "PARAMCD", "AVISITN", "AVAL", "AVALC", "ABLFL", "ANL01FL", "ADT"]
+    comp = bds.loc[bds["PARAMCD"].isin(list(paramcds)).to_numpy(), needed]  # copies only the needed columns
     value = comp["AVALC"].astype(object).where(comp["AVALC"].notna(), comp["AVAL"].astype(object))
     comp = comp.assign(_VALUE=value, AVISITN=pd.to_numeric(comp["AVISITN"]).astype("Float64"))
     base = comp[(comp["ABLFL"] == "Y").fillna(False).to_numpy(dtype=bool)]
