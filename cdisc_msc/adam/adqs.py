@@ -193,6 +193,7 @@ def derive_adqs(qs: pd.DataFrame, adsl: pd.DataFrame, config: StudyConfig) -> pd
     """ADQS from SDTM QS and ADSL (all columns of the spec, plus none other)."""
     items = item_records(qs)
     records = pd.concat([items, score_records(items, config.sf36_norms)], ignore_index=True)
+    del items  # in records now (memory)
     records = derive_bds(add_study_day(records, adsl), config)
     records = merge_by_keys(records, adsl, ["USUBJID"], ADSL_BDS_VARS, "ADQS (ADSL)")
     records = merge_by_keys(records, PARAMETERS.drop(columns="PARCAT1"), ["PARAMCD"], ["PARAM"], "ADQS (parameters)")

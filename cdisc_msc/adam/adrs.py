@@ -289,6 +289,7 @@ def derive_adrs(rs: pd.DataFrame, adsl: pd.DataFrame, config: StudyConfig) -> pd
     """ADRS from SDTM RS and ADSL (all columns of the spec, plus none other)."""
     items = item_records(rs)
     records = pd.concat([items, total_records(items)], ignore_index=True)
+    del items  # in records now (memory)
     records = derive_bds(add_study_day(records, adsl), config)
     responses = add_study_day(response_records(records, adsl, config), adsl)
     out = pd.concat([records, responses], ignore_index=True)

@@ -46,6 +46,8 @@ def lookup_rows(left: pd.DataFrame, right: pd.DataFrame, by: Sequence[str]) -> n
     >>> lookup_rows(pd.DataFrame({"U": ["S2", "S9", "S1"]}), pd.DataFrame({"U": ["S1", "S2"]}), ["U"]).tolist()
     [1, -1, 0]
     """
+    if len(by) == 1:  # one key: a hash table of the (few) right values, probed by each left row
+        return pd.Index(right[by[0]]).get_indexer(left[by[0]])
     left_codes, right_codes = key_codes([left, right], by)
     return pd.Index(right_codes).get_indexer(left_codes)
 
