@@ -27,7 +27,7 @@ import pandas as pd
 
 from cdisc_msc.adam.keys import key_codes
 from cdisc_msc.config import AnalysisWindow
-from cdisc_msc.scoring import per_distinct_text, require_columns
+from cdisc_msc.scoring import distinct_text, require_columns
 
 OrderSpec = Sequence["str | tuple[str, bool]"]
 BASELINE_AVISIT = "Baseline"
@@ -238,9 +238,11 @@ def _has_value(df: pd.DataFrame, value_cols: Sequence[str]) -> pd.Series:
     present = pd.Series(False, index=df.index)
     for col in value_cols:
         s = df[col]
-        ok = s.notna()
-        if not pd.api.types.is_numeric_dtype(s):
-            ok = ok & per_distinct_text(s.where(ok, "").astype("str"), lambda t: t.str.strip()).ne("")
+        if pd.api.types.is_numeric_dtype(s):
+            ok = s.notna().to_numpy()
+        else:  # text: present and not blank, judged once per distinct value
+            codes, distinct = distinct_text(s)
+            ok = np.append(distinct.str.strip().ne("").to_numpy(dtype=bool), False)[codes]  # code -1: missing
         present |= ok
     return present
 
