@@ -32,7 +32,7 @@ from cdisc_msc.adam.adsl import dtc_to_sas_date
 from cdisc_msc.adam.bds import (
     ADSL_BDS_VARS, require_method_text, derive_bds_timing, add_study_day, derive_crit_flag, merge_by_keys, yn_to_num,
 )
-from cdisc_msc.adam.keys import key_codes
+from cdisc_msc.adam.keys import key_codes, lookup_rows
 from cdisc_msc.adam.windows import window_grid, windows_assessing
 from cdisc_msc.config import AnalysisWindow, ClinicalResponseRule, StudyConfig
 from cdisc_msc.scoring import per_distinct_text, require_columns
@@ -208,16 +208,33 @@ def component_frame(bds: pd.DataFrame, grid: pd.DataFrame, paramcds: Sequence[st
     comp = comp.assign(_VALUE=value, AVISITN=pd.to_numeric(comp["AVISITN"]).astype("Float64"))
     base = comp[(comp["ABLFL"] == "Y").fillna(False).to_numpy(dtype=bool)]
     post = comp[((comp["ANL01FL"] == "Y") & (comp["ABLFL"] != "Y").fillna(True)).fillna(False).to_numpy(dtype=bool)]
-    visit_wide = post.pivot(index=["USUBJID", "AVISITN"], columns="PARAMCD", values="_VALUE")
-    base_wide = base.pivot(index="USUBJID", columns="PARAMCD", values="_VALUE")
-    visit_wide = visit_wide.reindex(columns=list(paramcds))
-    base_wide = base_wide.reindex(columns=list(paramcds)).add_suffix("_BL")
-    latest = post.groupby(["USUBJID", "AVISITN"])["ADT"].max().rename("_ADT")
     out = grid.assign(AVISITN=pd.to_numeric(grid["AVISITN"]).astype("Float64"))
-    out = out.join(visit_wide, on=["USUBJID", "AVISITN"]).join(latest, on=["USUBJID", "AVISITN"])
-    out = out.join(base_wide, on="USUBJID")
+    visit_rows = lookup_rows(post, out, ["USUBJID", "AVISITN"])  # grid row of each analysed record
+    visit = _wide_values(post, visit_rows, len(out), paramcds, "ADRS component_frame (window)")
+    found = visit_rows >= 0
+    latest = post["ADT"][found].groupby(visit_rows[found]).max().reindex(range(len(out)))
+    subjects = out[["USUBJID"]].drop_duplicates()
+    base = _wide_values(base, lookup_rows(base, subjects, ["USUBJID"]), len(subjects), paramcds,
+                        "ADRS component_frame (baseline)")[lookup_rows(out, subjects, ["USUBJID"])]
+    out = out.assign(**{p: pd.Series(visit[:, i], index=out.index, dtype=object) for i, p in enumerate(paramcds)},
+                     _ADT=latest.to_numpy(dtype="float64"),
+                     **{f"{p}_BL": pd.Series(base[:, i], index=out.index, dtype=object) for i, p in enumerate(paramcds)})
     out["AVISITN"] = out["AVISITN"].astype("Int64")
     return out
+
+
+def _wide_values(records: pd.DataFrame, rows: np.ndarray, n_rows: int, paramcds: Sequence[str],
+                 where: str) -> np.ndarray:
+    """``n_rows`` x parameters object array of the records' ``_VALUE`` placed at their
+    ``rows`` (-1: not placed) and PARAMCD column; NaN where no record. Two records
+    for one cell are an error."""
+    column = pd.Index(list(paramcds)).get_indexer(records["PARAMCD"])
+    put = (rows >= 0) & (column >= 0)
+    if pd.Series(rows[put] * len(paramcds) + column[put]).duplicated().any():
+        raise ValueError(f"{where}: more than one record for a parameter")
+    wide = np.full((n_rows, len(paramcds)), np.nan, dtype=object)
+    wide[rows[put], column[put]] = records["_VALUE"].to_numpy(dtype=object)[put]
+    return wide
 
 
 def _numeric(df: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:
