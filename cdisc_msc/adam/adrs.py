@@ -35,7 +35,7 @@ from cdisc_msc.adam.bds import (
 from cdisc_msc.adam.keys import key_codes, lookup_rows
 from cdisc_msc.adam.windows import window_grid, windows_assessing
 from cdisc_msc.config import AnalysisWindow, ClinicalResponseRule, StudyConfig
-from cdisc_msc.scoring import per_distinct_text, require_columns
+from cdisc_msc.scoring import distinct_text, per_distinct_text, require_columns
 from cdisc_msc.scoring import bilag, sledai
 from cdisc_msc.scoring.clinical_response import derive_clinical_response
 from cdisc_msc.scoring.sri4 import derive_sri4
@@ -102,10 +102,12 @@ def item_records(rs: pd.DataFrame) -> pd.DataFrame:
     unknown = ~(is_sled | is_bilag | is_pga)
     if unknown.any():
         raise ValueError(f"ADRS: RS test codes without an ADRS parameter: {', '.join(sorted(set(testcd[unknown])))}")
-    stresc = rs["RSSTRESC"].astype("str").where(rs["RSSTRESC"].notna())
+    codes, answers = distinct_text(rs["RSSTRESC"])  # each distinct answer is judged once
+    stresc = pd.Series(answers.array.take(codes, allow_fill=True), index=rs.index)
     weight = per_distinct_text(testcd, lambda t: t.map(sledai.WEIGHTS).astype("float64"))
-    grade = bilag.normalise_grades(pd.DataFrame({"G": stresc.where(is_bilag)}), ["G"])["G"]
-    present = sledai.presence(stresc.where(is_sled).rename("RSSTRESC"))
+    grade = _per_answer(codes, answers, is_bilag, lambda a: bilag.normalise_grades(pd.DataFrame({"G": a}), ["G"])["G"],
+                        rs.index)
+    present = _per_answer(codes, answers, is_sled, lambda a: sledai.presence(a.rename("RSSTRESC")), rs.index)
     out = pd.DataFrame(index=rs.index)
     out["USUBJID"] = rs["USUBJID"]
     out["PARAMCD"] = testcd.mask(is_pga, PGA)
@@ -120,6 +122,19 @@ def item_records(rs: pd.DataFrame) -> pd.DataFrame:
     out["SRCSEQ"] = pd.to_numeric(rs["RSSEQ"]).astype("float64")
     out["_SEQ"] = out["SRCSEQ"]
     return out
+
+
+def _per_answer(codes: np.ndarray, answers: pd.Series, rows: np.ndarray,
+                rule: Callable[[pd.Series], pd.Series], index: pd.Index) -> pd.Series:
+    """``rule`` worked out on the distinct ``answers`` of the ``rows`` only (a scoring
+    rule checks the answers of its own instrument), spread back by ``codes`` onto
+    ``index``; missing on other rows and where the answer is missing."""
+    mine = rows & (codes >= 0)
+    used = np.unique(codes[mine])
+    done = rule(answers.iloc[used].reset_index(drop=True))
+    position = np.full(len(answers) + 1, -1, dtype=np.intp)  # the extra last slot serves code -1
+    position[used] = np.arange(len(used))
+    return pd.Series(done.array.take(np.where(mine, position[codes], -1), allow_fill=True), index=index)
 
 
 # ----------------------------------------------------------------- totals ----

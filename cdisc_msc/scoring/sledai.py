@@ -98,7 +98,7 @@ def presence(values: pd.Series) -> pd.Series:
     if bad.any():
         shown = sorted(distinct[bad])[:5]
         raise ValueError(f"SELENA-SLEDAI {values.name}: not a present/absent value: {', '.join(shown)}")
-    return pd.Series(np.where(codes >= 0, scores[codes], np.nan), index=values.index, dtype=float)
+    return pd.Series(np.append(scores, np.nan)[codes], index=values.index, dtype=float)  # code -1 (missing): NaN
 
 
 def descriptor_scores(form: pd.DataFrame) -> pd.DataFrame:
