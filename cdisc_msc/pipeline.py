@@ -167,8 +167,9 @@ def build_sdtm_stage(inputs: Inputs, notify: Callable[[str], None] | None = None
 def build_adam_stage(inputs: Inputs, sdtm: dict, notify: Callable[[str], None] | None = None):
     from cdisc_msc.adam.build import build_adam
 
+    # consume: each SDTM frame is released after its last ADaM reader (the build keeps them only for ADaM)
     return build_adam(inputs.config, inputs.specs["adam"], sdtm,
-                      progress=(lambda d: notify(f"adam:{d}")) if notify else None)
+                      progress=(lambda d: notify(f"adam:{d}")) if notify else None, consume=True)
 
 
 def write_datasets(frames: dict, spec: Spec, config: StudyConfig, folder: Path,

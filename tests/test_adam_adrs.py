@@ -321,3 +321,17 @@ def test_fixture_study_end_to_end():
     infused = set(ctx.datasets["ADSL"].query("SAFFL == 'Y'").USUBJID)
     resp_rows = out[out.PARCAT1 == "RESPONSE"]
     assert set(resp_rows.USUBJID) == infused and len(resp_rows) == 16 * len(infused)
+
+
+def test_item_records_keep_the_rs_index_and_accept_an_all_missing_rsstresc():
+    from cdisc_msc.adam.adrs import item_records
+    rs = pd.DataFrame({"USUBJID": "S1", "RSSEQ": [1.0, 2.0, 3.0], "RSTESTCD": ["SLED101", "PGA101", "BILAG101"],
+                       "RSCAT": "x", "RSSTRESC": [" y", "1.5", "b"], "RSSTRESN": [None, 1.5, None], "VISIT": "M3",
+                       "VISITNUM": 4.0, "RSDTC": "1960-01-11"}, index=[10, 5, 7])
+    out = item_records(rs)
+    assert out.index.tolist() == [10, 5, 7]
+    assert out["PARAMCD"].tolist() == ["SLED101", "PGA", "BILAG101"]
+    assert out["AVAL"].tolist()[:2] == [8.0, 1.5] and pd.isna(out["AVAL"].iloc[2])
+    assert out["AVALC"].tolist()[::2] == [" y", "B"] and pd.isna(out["AVALC"].iloc[1])
+    empty = item_records(rs.assign(RSSTRESC=None))
+    assert empty["AVALC"].isna().all() and empty["AVAL"].tolist()[1] == 1.5 and empty["AVAL"].isna().sum() == 2

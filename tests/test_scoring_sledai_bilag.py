@@ -65,3 +65,16 @@ def test_bilag_totals():
 def test_bilag_invalid_grade():
     with pytest.raises(ValueError, match="BILAG104"):
         bilag.bilag_total(pd.DataFrame([{**dict.fromkeys(BIL, "C"), "BILAG104": "F"}]))
+
+
+def test_presence_and_grades_per_distinct_value_keep_index_and_handle_all_missing():
+    values = pd.Series([" yes", None, "N", " yes", 1, True], index=[9, 3, 5, 1, 7, 8], name="SLED101")
+    assert sledai.presence(values).to_dict() == {9: 1.0, 3: pytest.approx(np.nan, nan_ok=True), 5: 0.0, 1: 1.0,
+                                                 7: 1.0, 8: 1.0}
+    assert sledai.presence(pd.Series([None, None], dtype=object)).isna().all()
+    with pytest.raises(ValueError, match="SLED101: not a present/absent value: maybe"):
+        sledai.presence(pd.Series(["Y", "maybe", "maybe"], name="SLED101"))
+    grades = bilag.normalise_grades(pd.DataFrame({"G": [" b", None, "", "a"]}, index=[4, 2, 0, 6]), ["G"])
+    assert grades.index.tolist() == [4, 2, 0, 6] and grades.G.tolist()[::3] == ["B", "A"]
+    assert grades.G.iloc[1:3].isna().all()
+    assert bilag.normalise_grades(pd.DataFrame({"G": [None, None]}), ["G"]).G.isna().all()

@@ -245,6 +245,10 @@ def derive_adae(ae: pd.DataFrame, adsl: pd.DataFrame, config: StudyConfig) -> pd
     return out
 
 
+SDTM_INPUTS: tuple[str, ...] = ("AE",)
+"""The SDTM datasets :func:`build` reads (``build_adam`` releases them after their last reader)."""
+
+
 def build(ctx) -> dict[str, pd.DataFrame]:
     """ADAE from SDTM AE and ADSL."""
     return {"ADAE": derive_adae(ctx.sdtm["AE"], ctx.datasets["ADSL"], ctx.config)}

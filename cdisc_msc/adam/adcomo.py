@@ -150,6 +150,10 @@ def derive_adcomo(mh: pd.DataFrame, ce: pd.DataFrame, adsl: pd.DataFrame, config
     return out.drop(columns=[c for c in out.columns if c.startswith("_")])
 
 
+SDTM_INPUTS: tuple[str, ...] = ("MH", "CE")
+"""The SDTM datasets :func:`build` reads (``build_adam`` releases them after their last reader)."""
+
+
 def build(ctx) -> dict[str, pd.DataFrame]:
     """ADCOMO (see module doc)."""
     check_codelists(ctx.spec, ctx.config)

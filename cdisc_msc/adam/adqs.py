@@ -24,10 +24,12 @@ AVAL keeps full precision.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from cdisc_msc.adam.adsl import dtc_to_sas_date
 from cdisc_msc.adam.bds import ADSL_BDS_VARS, derive_bds_timing, add_study_day, merge_by_keys, require_method_text
+from cdisc_msc.adam.keys import key_codes
 from cdisc_msc.config import SF36Norms, StudyConfig
 from cdisc_msc.scoring import eq5d, require_columns, sf36
 from cdisc_msc.sdtm.instruments import EQ5D_CAT, SF36_CAT
@@ -123,20 +125,40 @@ def administration_scores(items: pd.DataFrame, category: str, item_codes: tuple[
                     f"ADQS scores ({category})")
     keys = ["USUBJID", "VISITNUM"]
     cols = ["USUBJID", "VISITNUM", "PARCAT1", "PARAMCD", "AVAL", "VISIT", "ADT", "_SEQ"]
-    mine = items[(items["PARCAT1"] == category).to_numpy(dtype=bool)]
+    mine = items.loc[(items["PARCAT1"] == category).to_numpy(dtype=bool), ["USUBJID", "VISITNUM", "PARAMCD", "AVAL", "VISIT", "ADT", "_SEQ"]]
     if mine[keys].isna().any(axis=None):
         raise ValueError(f"ADQS {category}: QS records without USUBJID or VISITNUM cannot be grouped into administrations")
-    answered = mine[mine["AVAL"].notna().to_numpy()]
-    if answered.empty:
+    answered = mine["AVAL"].notna().to_numpy()
+    if not answered.any():
         return pd.DataFrame(columns=cols)
-    if mine.duplicated([*keys, "PARAMCD"]).any():
+    # administrations as integer codes ascending with (USUBJID, VISITNUM): the order of a sorted group-by
+    admin = key_codes([mine], keys, sort=True)[0]
+    param_codes, params = pd.factorize(mine["PARAMCD"])
+    if pd.Series(admin * len(params) + param_codes).duplicated().any():
         raise ValueError(f"ADQS {category}: an item recorded twice in one administration (USUBJID, VISITNUM)")
-    admin = answered.groupby(keys, sort=True).size().index
-    wide = mine.pivot(index=keys, columns="PARAMCD", values="AVAL").reindex(index=admin, columns=list(item_codes))
-    scores = score(wide.astype("float64"))
-    meta = mine.groupby(keys, sort=True).agg(VISIT=("VISIT", "first"), ADT=("ADT", "max"), _SEQ=("_SEQ", "max"))
-    long = scores.reset_index().melt(id_vars=keys, var_name="PARAMCD", value_name="AVAL").join(meta, on=keys)
-    long["PARCAT1"] = category
+    meta = mine[["VISIT", "ADT", "_SEQ"]].groupby(admin, sort=True).agg(
+        VISIT=("VISIT", "first"), ADT=("ADT", "max"), _SEQ=("_SEQ", "max"))
+    first_row = pd.Series(np.arange(len(mine))).groupby(admin, sort=True).first()
+    scored = np.isin(meta.index.to_numpy(), admin[answered])  # administrations with an answered item
+    meta, first_row = meta[scored], first_row.to_numpy()[scored]
+    # wide items: one row per scored administration, one column per item code (absent item -> NaN)
+    row = np.searchsorted(meta.index.to_numpy(), admin)
+    column = pd.Index(list(item_codes)).get_indexer(mine["PARAMCD"])
+    put = (row < len(meta)) & (column >= 0)
+    put[put] = meta.index.to_numpy()[row[put]] == admin[put]
+    values = np.full((len(meta), len(item_codes)), np.nan)
+    values[row[put], column[put]] = mine["AVAL"].to_numpy(dtype="float64")[put]
+    index = pd.MultiIndex.from_arrays([mine[k].to_numpy()[first_row] for k in keys], names=keys)
+    scores = score(pd.DataFrame(values, index=index, columns=list(item_codes))).reindex(index)
+    # long: one record per administration and score, score by score (the order melt gives)
+    n_scores = scores.shape[1]
+    long = pd.DataFrame({
+        **{k: np.tile(index.get_level_values(k).to_numpy(), n_scores) for k in keys},
+        "PARCAT1": category,
+        "PARAMCD": np.repeat(np.asarray(scores.columns, dtype=object), len(scores)),
+        "AVAL": scores.to_numpy(dtype="float64").ravel(order="F"),
+        **{c: np.tile(meta[c].to_numpy(), n_scores) for c in ("VISIT", "ADT", "_SEQ")},
+    })
     return long[cols]
 
 
@@ -171,10 +193,15 @@ def derive_adqs(qs: pd.DataFrame, adsl: pd.DataFrame, config: StudyConfig) -> pd
     """ADQS from SDTM QS and ADSL (all columns of the spec, plus none other)."""
     items = item_records(qs)
     records = pd.concat([items, score_records(items, config.sf36_norms)], ignore_index=True)
+    del items  # in records now (memory)
     records = derive_bds(add_study_day(records, adsl), config)
     records = merge_by_keys(records, adsl, ["USUBJID"], ADSL_BDS_VARS, "ADQS (ADSL)")
     records = merge_by_keys(records, PARAMETERS.drop(columns="PARCAT1"), ["PARAMCD"], ["PARAM"], "ADQS (parameters)")
     return records.drop(columns=[c for c in records.columns if c.startswith("_")])
+
+
+SDTM_INPUTS: tuple[str, ...] = ("QS",)
+"""The SDTM datasets :func:`build` reads (``build_adam`` releases them after their last reader)."""
 
 
 def build(ctx) -> dict[str, pd.DataFrame]:

@@ -32,9 +32,10 @@ from cdisc_msc.adam.adsl import dtc_to_sas_date
 from cdisc_msc.adam.bds import (
     ADSL_BDS_VARS, require_method_text, derive_bds_timing, add_study_day, derive_crit_flag, merge_by_keys, yn_to_num,
 )
+from cdisc_msc.adam.keys import key_codes, lookup_rows
 from cdisc_msc.adam.windows import window_grid, windows_assessing
 from cdisc_msc.config import AnalysisWindow, ClinicalResponseRule, StudyConfig
-from cdisc_msc.scoring import require_columns
+from cdisc_msc.scoring import distinct_text, per_distinct_text, require_columns
 from cdisc_msc.scoring import bilag, sledai
 from cdisc_msc.scoring.clinical_response import derive_clinical_response
 from cdisc_msc.scoring.sri4 import derive_sri4
@@ -101,10 +102,12 @@ def item_records(rs: pd.DataFrame) -> pd.DataFrame:
     unknown = ~(is_sled | is_bilag | is_pga)
     if unknown.any():
         raise ValueError(f"ADRS: RS test codes without an ADRS parameter: {', '.join(sorted(set(testcd[unknown])))}")
-    stresc = rs["RSSTRESC"].astype("str").where(rs["RSSTRESC"].notna())
-    weight = testcd.map(sledai.WEIGHTS).astype("float64")
-    grade = bilag.normalise_grades(pd.DataFrame({"G": stresc.where(is_bilag)}), ["G"])["G"]
-    present = sledai.presence(stresc.where(is_sled).rename("RSSTRESC"))
+    codes, answers = distinct_text(rs["RSSTRESC"])  # each distinct answer is judged once
+    stresc = pd.Series(answers.array.take(codes, allow_fill=True), index=rs.index)
+    weight = per_distinct_text(testcd, lambda t: t.map(sledai.WEIGHTS).astype("float64"))
+    grade = _per_answer(codes, answers, is_bilag, lambda a: bilag.normalise_grades(pd.DataFrame({"G": a}), ["G"])["G"],
+                        rs.index)
+    present = _per_answer(codes, answers, is_sled, lambda a: sledai.presence(a.rename("RSSTRESC")), rs.index)
     out = pd.DataFrame(index=rs.index)
     out["USUBJID"] = rs["USUBJID"]
     out["PARAMCD"] = testcd.mask(is_pga, PGA)
@@ -115,10 +118,23 @@ def item_records(rs: pd.DataFrame) -> pd.DataFrame:
     out["VISITNUM"] = pd.to_numeric(rs["VISITNUM"]).astype("float64")
     out["ADT"] = dtc_to_sas_date(rs["RSDTC"])
     out["SRCDOM"] = "RS"
-    out["SRCVAR"] = np.where(is_pga, "RSSTRESN", "RSSTRESC")
+    out["SRCVAR"] = np.array(["RSSTRESC", "RSSTRESN"], dtype=object)[is_pga.astype(np.intp)]  # 2 shared objects
     out["SRCSEQ"] = pd.to_numeric(rs["RSSEQ"]).astype("float64")
     out["_SEQ"] = out["SRCSEQ"]
     return out
+
+
+def _per_answer(codes: np.ndarray, answers: pd.Series, rows: np.ndarray,
+                rule: Callable[[pd.Series], pd.Series], index: pd.Index) -> pd.Series:
+    """``rule`` worked out on the distinct ``answers`` of the ``rows`` only (a scoring
+    rule checks the answers of its own instrument), spread back by ``codes`` onto
+    ``index``; missing on other rows and where the answer is missing."""
+    mine = rows & (codes >= 0)
+    used = np.unique(codes[mine])
+    done = rule(answers.iloc[used].reset_index(drop=True))
+    position = np.full(len(answers) + 1, -1, dtype=np.intp)  # the extra last slot serves code -1
+    position[used] = np.arange(len(used))
+    return pd.Series(done.array.take(np.where(mine, position[codes], -1), allow_fill=True), index=index)
 
 
 # ----------------------------------------------------------------- totals ----
@@ -137,15 +153,25 @@ def form_totals(items: pd.DataFrame, testcds: Sequence[str], paramcd: str,
     """
     require_columns(items, ["USUBJID", "PARAMCD", "AVALC", "VISIT", "VISITNUM", "ADT", "_SEQ"], f"ADRS {paramcd}")
     keys = ["USUBJID", "VISITNUM"]
-    mine = items[items["PARAMCD"].isin(list(testcds)).to_numpy()]
+    mine = items.loc[items["PARAMCD"].isin(list(testcds)).to_numpy(), ["USUBJID", "PARAMCD", "AVALC", "VISIT", "VISITNUM", "ADT", "_SEQ"]]
     if mine[keys].isna().any(axis=None):
         raise ValueError(f"ADRS {paramcd}: RS records without USUBJID or VISITNUM cannot be grouped into forms")
     cols = ["USUBJID", "VISITNUM", "PARAMCD", "AVAL", "VISIT", "ADT", "_SEQ"]
     if mine.empty:
         return pd.DataFrame(columns=cols)
-    wide = mine.pivot(index=keys, columns="PARAMCD", values="AVALC").reindex(columns=list(testcds))
-    forms = mine.groupby(keys, sort=True).agg(VISIT=("VISIT", "first"), ADT=("ADT", "max"), _SEQ=("_SEQ", "max"))
-    forms["AVAL"] = score(wide.astype(object)).reindex(forms.index).astype("float64")
+    # forms as integer codes ascending with (USUBJID, VISITNUM): the order of a sorted group-by
+    form = key_codes([mine], keys, sort=True)[0]
+    column = pd.Index(list(testcds)).get_indexer(mine["PARAMCD"])
+    if pd.Series(form * len(testcds) + column).duplicated().any():
+        raise ValueError(f"ADRS {paramcd}: an item recorded twice in one form (USUBJID, VISITNUM)")
+    forms = mine[["VISIT", "ADT", "_SEQ"]].groupby(form, sort=True).agg(
+        VISIT=("VISIT", "first"), ADT=("ADT", "max"), _SEQ=("_SEQ", "max"))
+    first_row = pd.Series(np.arange(len(mine))).groupby(form, sort=True).first().to_numpy()
+    forms.index = pd.MultiIndex.from_arrays([mine[k].to_numpy()[first_row] for k in keys], names=keys)
+    # wide form: one row per form, one column per test code (absent item -> NaN)
+    wide = np.full((len(forms), len(testcds)), np.nan, dtype=object)
+    wide[np.searchsorted(np.unique(form), form), column] = mine["AVALC"].to_numpy(dtype=object)
+    forms["AVAL"] = score(pd.DataFrame(wide, index=forms.index, columns=list(testcds))).reindex(forms.index).astype("float64")
     forms["PARAMCD"] = paramcd
     return forms.reset_index()[cols]
 
@@ -191,21 +217,39 @@ def component_frame(bds: pd.DataFrame, grid: pd.DataFrame, paramcds: Sequence[st
     require_columns(bds, ["USUBJID", "PARAMCD", "AVISITN", "AVAL", "AVALC", "ABLFL", "ANL01FL", "ADT"],
                     "ADRS component_frame")
     require_columns(grid, ["USUBJID", "AVISITN"], "ADRS component_frame (grid)")
-    comp = bds[bds["PARAMCD"].isin(list(paramcds)).to_numpy()]
+    needed = ["USUBJID", "PARAMCD", "AVISITN", "AVAL", "AVALC", "ABLFL", "ANL01FL", "ADT"]
+    comp = bds.loc[bds["PARAMCD"].isin(list(paramcds)).to_numpy(), needed]  # copies only the needed columns
     value = comp["AVALC"].astype(object).where(comp["AVALC"].notna(), comp["AVAL"].astype(object))
     comp = comp.assign(_VALUE=value, AVISITN=pd.to_numeric(comp["AVISITN"]).astype("Float64"))
     base = comp[(comp["ABLFL"] == "Y").fillna(False).to_numpy(dtype=bool)]
     post = comp[((comp["ANL01FL"] == "Y") & (comp["ABLFL"] != "Y").fillna(True)).fillna(False).to_numpy(dtype=bool)]
-    visit_wide = post.pivot(index=["USUBJID", "AVISITN"], columns="PARAMCD", values="_VALUE")
-    base_wide = base.pivot(index="USUBJID", columns="PARAMCD", values="_VALUE")
-    visit_wide = visit_wide.reindex(columns=list(paramcds))
-    base_wide = base_wide.reindex(columns=list(paramcds)).add_suffix("_BL")
-    latest = post.groupby(["USUBJID", "AVISITN"])["ADT"].max().rename("_ADT")
     out = grid.assign(AVISITN=pd.to_numeric(grid["AVISITN"]).astype("Float64"))
-    out = out.join(visit_wide, on=["USUBJID", "AVISITN"]).join(latest, on=["USUBJID", "AVISITN"])
-    out = out.join(base_wide, on="USUBJID")
+    visit_rows = lookup_rows(post, out, ["USUBJID", "AVISITN"])  # grid row of each analysed record
+    visit = _wide_values(post, visit_rows, len(out), paramcds, "ADRS component_frame (window)")
+    found = visit_rows >= 0
+    latest = post["ADT"][found].groupby(visit_rows[found]).max().reindex(range(len(out)))
+    subjects = out[["USUBJID"]].drop_duplicates()
+    base = _wide_values(base, lookup_rows(base, subjects, ["USUBJID"]), len(subjects), paramcds,
+                        "ADRS component_frame (baseline)")[lookup_rows(out, subjects, ["USUBJID"])]
+    out = out.assign(**{p: pd.Series(visit[:, i], index=out.index, dtype=object) for i, p in enumerate(paramcds)},
+                     _ADT=latest.to_numpy(dtype="float64"),
+                     **{f"{p}_BL": pd.Series(base[:, i], index=out.index, dtype=object) for i, p in enumerate(paramcds)})
     out["AVISITN"] = out["AVISITN"].astype("Int64")
     return out
+
+
+def _wide_values(records: pd.DataFrame, rows: np.ndarray, n_rows: int, paramcds: Sequence[str],
+                 where: str) -> np.ndarray:
+    """``n_rows`` x parameters object array of the records' ``_VALUE`` placed at their
+    ``rows`` (-1: not placed) and PARAMCD column; NaN where no record. Two records
+    for one cell are an error."""
+    column = pd.Index(list(paramcds)).get_indexer(records["PARAMCD"])
+    put = (rows >= 0) & (column >= 0)
+    if pd.Series(rows[put] * len(paramcds) + column[put]).duplicated().any():
+        raise ValueError(f"{where}: more than one record for a parameter")
+    wide = np.full((n_rows, len(paramcds)), np.nan, dtype=object)
+    wide[rows[put], column[put]] = records["_VALUE"].to_numpy(dtype=object)[put]
+    return wide
 
 
 def _numeric(df: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:
@@ -277,12 +321,17 @@ def derive_adrs(rs: pd.DataFrame, adsl: pd.DataFrame, config: StudyConfig) -> pd
     """ADRS from SDTM RS and ADSL (all columns of the spec, plus none other)."""
     items = item_records(rs)
     records = pd.concat([items, total_records(items)], ignore_index=True)
+    del items  # in records now (memory)
     records = derive_bds(add_study_day(records, adsl), config)
     responses = add_study_day(response_records(records, adsl, config), adsl)
     out = pd.concat([records, responses], ignore_index=True)
     out = merge_by_keys(out, adsl, ["USUBJID"], ADSL_BDS_VARS, "ADRS (ADSL)")
     out = merge_by_keys(out, PARAMETERS, ["PARAMCD"], ["PARAM", "PARCAT1"], "ADRS (parameters)")
     return out.drop(columns=[c for c in out.columns if c.startswith("_")])
+
+
+SDTM_INPUTS: tuple[str, ...] = ("RS",)
+"""The SDTM datasets :func:`build` reads (``build_adam`` releases them after their last reader)."""
 
 
 def build(ctx) -> dict[str, pd.DataFrame]:

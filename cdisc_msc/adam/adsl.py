@@ -209,6 +209,10 @@ def derive_adsl(dm: pd.DataFrame, ds: pd.DataFrame, config: StudyConfig) -> pd.D
     return out
 
 
+SDTM_INPUTS: tuple[str, ...] = ("DM", "DS")
+"""The SDTM datasets :func:`build` reads (``build_adam`` releases them after their last reader)."""
+
+
 def build(ctx) -> dict[str, pd.DataFrame]:
     """ADSL from SDTM DM and DS."""
     return {"ADSL": derive_adsl(ctx.sdtm["DM"], ctx.sdtm["DS"], ctx.config)}

@@ -74,6 +74,10 @@ def add_baseline(adsl: pd.DataFrame, datasets: dict[str, pd.DataFrame],
     return out
 
 
+SDTM_INPUTS: tuple[str, ...] = ()
+"""The SDTM datasets :func:`build` reads (``build_adam`` releases them after their last reader)."""
+
+
 def build(ctx) -> dict[str, pd.DataFrame]:
     """ADSL with NTOLFL and the baseline disease-activity and steroid variables."""
     adsl = add_baseline(ctx.datasets["ADSL"], ctx.datasets)

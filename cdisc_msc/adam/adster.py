@@ -259,6 +259,10 @@ def derive_adster(cm: pd.DataFrame, sv: pd.DataFrame, adsl: pd.DataFrame, config
     return out.drop(columns=[c for c in out.columns if c.startswith("_")])
 
 
+SDTM_INPUTS: tuple[str, ...] = ("CM", "SV")
+"""The SDTM datasets :func:`build` reads (``build_adam`` releases them after their last reader)."""
+
+
 def build(ctx) -> dict[str, pd.DataFrame]:
     """ADSTER (see module doc)."""
     check_methods(ctx.spec, ctx.config)

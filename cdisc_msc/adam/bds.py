@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from cdisc_msc.adam.adsl import from_sas_date
-from cdisc_msc.adam.windows import derive_study_day, derive_var_ablfl, derive_var_anl01fl, derive_vars_window
+from cdisc_msc.adam.keys import key_codes, lookup_rows, take_rows
+from cdisc_msc.adam.windows import derive_var_ablfl, derive_var_anl01fl, derive_vars_window
 from cdisc_msc.config import StudyConfig
 from cdisc_msc.scoring import require_columns
 
@@ -34,9 +34,9 @@ def merge_by_keys(df: pd.DataFrame, other: pd.DataFrame, by: Sequence[str], colu
     right = other[[*by, *columns]]
     if right.duplicated(list(by)).any():
         raise ValueError(f"{where}: source is not unique by {', '.join(by)}")
-    out = df.merge(right, on=list(by), how="left", validate="many_to_one")
-    out.index = df.index
-    return out
+    # a left merge without pandas' merge: integer key lookup, then only the new columns are taken
+    rows = lookup_rows(df, right, by)
+    return df.assign(**{c: take_rows(right[c], rows, df.index) for c in columns})
 
 
 def derive_vars_base_chg(df: pd.DataFrame, by: Sequence[str] = ("USUBJID", "PARAMCD"),
@@ -54,9 +54,7 @@ def derive_vars_base_chg(df: pd.DataFrame, by: Sequence[str] = ("USUBJID", "PARA
     base = df.loc[(df[ablfl_col] == "Y").fillna(False).to_numpy(dtype=bool), [*by, "AVAL"]]
     if base.duplicated(list(by)).any():
         raise ValueError("derive_vars_base_chg: more than one ABLFL record in a group")
-    base = base.rename(columns={"AVAL": "BASE"})
-    out = df.merge(base, on=list(by), how="left", validate="many_to_one")
-    out.index = df.index
+    out = df.assign(BASE=take_rows(base["AVAL"], lookup_rows(df, base, by), df.index))
     post = ~(out[ablfl_col] == "Y").fillna(False).to_numpy(dtype=bool)
     aval = pd.to_numeric(out["AVAL"]).astype("float64")
     basev = pd.to_numeric(out["BASE"]).astype("float64")
@@ -100,9 +98,10 @@ def add_study_day(df: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     """
     require_columns(df, ["USUBJID", "ADT"], "add_study_day")
     trt = merge_by_keys(df[["USUBJID"]], adsl, ["USUBJID"], ["TRTSDT"], "add_study_day")
-    days = derive_study_day(pd.DataFrame({"D": from_sas_date(df["ADT"]), "R": from_sas_date(trt["TRTSDT"])},
-                                         index=df.index), "D", "R")["ADY"]
-    return df.assign(ADY=days.astype("Float64").astype("float64"))
+    # the rule of windows.derive_study_day, worked on the day numbers (whole days since 1960-01-01)
+    days = (np.floor(pd.to_numeric(df["ADT"]).to_numpy(dtype="float64"))
+            - np.floor(pd.to_numeric(trt["TRTSDT"]).to_numpy(dtype="float64")))
+    return df.assign(ADY=np.where(days < 0, days, days + 1))
 
 
 def add_basec(df: pd.DataFrame, by: Sequence[str] = ("USUBJID", "PARAMCD")) -> pd.DataFrame:
@@ -152,9 +151,10 @@ def derive_bds_timing(df: pd.DataFrame, config: StudyConfig, value_cols: Sequenc
     values. Needs USUBJID, PARAMCD, ADY, ``_SEQ`` and ``value_cols``.
     """
     require_columns(df, ["USUBJID", "PARAMCD", *value_cols, "ADY", "_SEQ"], where)
-    by = ["USUBJID", "PARAMCD"]
-    out = derive_vars_window(df, config.analysis_windows)
+    # every step groups by USUBJID and PARAMCD: hash the two text keys once into one integer key
+    by = ["_BY"]
+    out = derive_vars_window(df.assign(_BY=key_codes([df], ["USUBJID", "PARAMCD"])[0]), config.analysis_windows)
     out = derive_var_ablfl(out, by, ["ADY", "_SEQ"], value_cols=value_cols, baseline_day=config.baseline_day)
     out = derive_var_anl01fl(out, by, seq_col="_SEQ", value_cols=value_cols)
     out = derive_vars_base_chg(out, by, chg=chg, pchg=chg)
-    return add_basec(out, by) if basec else out
+    return (add_basec(out, by) if basec else out).drop(columns="_BY")

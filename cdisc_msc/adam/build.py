@@ -29,17 +29,37 @@ class AdamContext:
 
 
 def build_adam(config: StudyConfig, spec: Spec, sdtm: dict[str, pd.DataFrame],
-               progress: Callable[[str], None] | None = None) -> dict[str, pd.DataFrame]:
-    """Derive every ADaM dataset of the spec from the SDTM datasets."""
+               progress: Callable[[str], None] | None = None, *, consume: bool = False) -> dict[str, pd.DataFrame]:
+    """Derive every ADaM dataset of the spec from the SDTM datasets.
+
+    With ``consume`` the ``sdtm`` dict is emptied as the build goes: each SDTM
+    dataset is removed once no later derivation reads it (module
+    ``SDTM_INPUTS``), so its memory is released early (the pipeline's
+    SDTM frames live only for ADaM).
+    """
     ctx = AdamContext(config=config, spec=spec, sdtm=sdtm)
-    for mod_name in ADAM_MODULES:
+    modules = [importlib.import_module(f"cdisc_msc.adam.{mod_name}") for mod_name in ADAM_MODULES]
+    if consume:
+        _release(sdtm, modules)
+    for i, (mod_name, module) in enumerate(zip(ADAM_MODULES, modules)):
         if progress:
             progress(mod_name)
-        module = importlib.import_module(f"cdisc_msc.adam.{mod_name}")
-        for name, frame in module.build(ctx).items():
+        derived = module.build(ctx)
+        for name in list(derived):
             ds = spec.dataset(name)
-            ctx.datasets[name] = sort_by_keys(conform(frame, ds), ds)
+            # popped and passed on without another reference: each intermediate frame is released
+            # as soon as the next step has made its copy (memory of the large BDS datasets)
+            ctx.datasets[name] = sort_by_keys(conform(derived.pop(name), ds), ds)
+        if consume:
+            _release(sdtm, modules[i + 1:])
     missing = [d.name for d in spec.datasets if d.name not in ctx.datasets]
     if missing:
         raise RuntimeError(f"spec declares ADaM datasets no derivation produced: {', '.join(missing)}")
     return ctx.datasets
+
+
+def _release(sdtm: dict[str, pd.DataFrame], later_modules: list) -> None:
+    """Drop from ``sdtm`` every dataset none of ``later_modules`` reads."""
+    needed = {name for module in later_modules for name in module.SDTM_INPUTS}
+    for name in [n for n in sdtm if n not in needed]:
+        del sdtm[name]

@@ -25,8 +25,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from cdisc_msc.adam.keys import key_codes
 from cdisc_msc.config import AnalysisWindow
-from cdisc_msc.scoring import per_distinct_text, require_columns
+from cdisc_msc.scoring import distinct_text, require_columns
 
 OrderSpec = Sequence["str | tuple[str, bool]"]
 BASELINE_AVISIT = "Baseline"
@@ -123,12 +124,10 @@ def derive_vars_window(df: pd.DataFrame, windows: Sequence[AnalysisWindow], ady_
     safe = np.clip(pos, 0, len(w) - 1)
     inside = (pos >= 0) & ~np.isnan(day) & (day <= w["AWHI"].to_numpy(dtype=float)[safe])
     out = df.copy(deep=False)  # copy-on-write: the input is never modified
-    picked = w.iloc[safe].reset_index(drop=True)
-    picked.index = df.index
-    keep = pd.Series(inside, index=df.index)
-    out["AVISIT"] = picked["AVISIT"].astype("str").where(keep)
+    # the window of each record taken from the (few) windows' arrays, missing outside every window
+    out["AVISIT"] = pd.Series(w["AVISIT"].astype("str").array.take(safe), index=df.index).where(inside)
     for col in ("AVISITN", "AWLO", "AWHI", "AWTARGET"):
-        out[col] = picked[col].astype("Int64").where(keep)
+        out[col] = pd.Series(pd.arrays.IntegerArray(w[col].to_numpy(dtype=np.int64)[safe], ~inside), index=df.index)
     out["AWTDIFF"] = (ady - out["AWTARGET"]).abs().astype("Int64")
     return out
 
@@ -187,23 +186,63 @@ def filter_extreme(
         raise ValueError("filter_extreme: the frame index must be unique")
     if df.empty:
         return df.copy()
-    keys = df[list(dict.fromkeys([*by, *cols]))]  # only the index of the chosen rows is used
-    srt = keys.sort_values(cols, ascending=asc, kind="stable", na_position=na_position) if cols else keys
-    grouped = srt.groupby(list(by), sort=False, dropna=False) if by else None
-    if grouped is None:
-        chosen = srt.head(1) if mode == "first" else srt.tail(1)
-    else:
-        chosen = grouped.head(1) if mode == "first" else grouped.tail(1)
-    return df.loc[df.index.isin(chosen.index)]
+    return df[extreme_mask(df, by, order, mode, na_position)]
+
+
+def extreme_mask(df: pd.DataFrame, by: Sequence[str], order: OrderSpec, mode: str = "last",
+                 na_position: str = "first") -> np.ndarray:
+    """Boolean mask (positions of ``df``) of the records :func:`filter_extreme` returns.
+
+    One stable integer sort: the group (one code for the ``by`` values) first,
+    then each ``order`` column as ranks (equal values tie, as in a pandas sort).
+    """
+    cols, asc = _order(order)
+    if not len(df):
+        return np.zeros(0, dtype=bool)
+    group = key_codes([df], by)[0] if by else np.zeros(len(df), dtype=np.int64)
+    ranks = [_rank_codes(df[c], a, na_position) for c, a in zip(cols, asc)]
+    rows = _stable_order([group, *ranks])
+    grp = group[rows]
+    edge = grp[1:] != grp[:-1]
+    chosen = np.zeros(len(df), dtype=bool)
+    chosen[rows[np.r_[True, edge] if mode == "first" else np.r_[edge, True]]] = True
+    return chosen
+
+
+def _stable_order(keys: list[np.ndarray]) -> np.ndarray:
+    """Positions sorting by ``keys`` (first key primary; non-negative ranks), ties in input order.
+
+    The keys are packed into one int64 when their ranges allow (one sort
+    instead of one per key), else sorted by ``np.lexsort``.
+    """
+    spans = [int(k.max(initial=0)) + 1 for k in keys]
+    if np.prod([float(n) for n in spans]) < 2.0 ** 62:
+        packed = np.zeros(len(keys[0]), dtype=np.int64)
+        for key, span in zip(keys, spans):
+            packed = packed * span + key
+        return np.argsort(packed, kind="stable")
+    return np.lexsort(keys[::-1])  # np.lexsort: last key is the primary one
+
+
+def _rank_codes(values: pd.Series, ascending: bool, na_position: str) -> np.ndarray:
+    """Ranks 0..n ordering ``values`` as a pandas sort does (equal values tie; missing first or last)."""
+    codes, uniques = pd.factorize(values, sort=True)
+    n = len(uniques)
+    missing = codes < 0
+    if not ascending:
+        codes = np.where(missing, codes, n - 1 - codes)
+    return np.where(missing, 0, codes + 1) if na_position == "first" else np.where(missing, n, codes)
 
 
 def _has_value(df: pd.DataFrame, value_cols: Sequence[str]) -> pd.Series:
     present = pd.Series(False, index=df.index)
     for col in value_cols:
         s = df[col]
-        ok = s.notna()
-        if not pd.api.types.is_numeric_dtype(s):
-            ok = ok & per_distinct_text(s.where(ok, "").astype("str"), lambda t: t.str.strip()).ne("")
+        if pd.api.types.is_numeric_dtype(s):
+            ok = s.notna().to_numpy()
+        else:  # text: present and not blank, judged once per distinct value
+            codes, distinct = distinct_text(s)
+            ok = np.append(distinct.str.strip().ne("").to_numpy(dtype=bool), False)[codes]  # code -1: missing
         present |= ok
     return present
 
@@ -235,8 +274,8 @@ def derive_var_ablfl(
     ady = pd.to_numeric(df[ady_col])
     mask = (ady <= baseline_day).fillna(False).to_numpy(dtype=bool) & _has_value(df, value_cols).to_numpy()
     cand = df.loc[mask, list(dict.fromkeys([*by, *cols]))]
-    base_idx = filter_extreme(cand, by, order, "last").index
-    is_base = df.index.isin(base_idx)
+    is_base = np.zeros(len(df), dtype=bool)
+    is_base[np.flatnonzero(mask)[extreme_mask(cand, by, order, "last")]] = True
     out = df.copy(deep=False)  # copy-on-write: the input is never modified
     out[new_col] = pd.Series("Y", index=df.index, dtype="str").where(is_base)
     if set_avisit:
@@ -278,10 +317,10 @@ def derive_var_anl01fl(
     target = pd.to_numeric(df[target_col]).astype("Float64")
     work = df[list(dict.fromkeys([*by, avisitn_col, *extra]))].assign(_DIST=(ady - target).abs(), _ADY=ady)
     in_window = (work[avisitn_col].notna() & target.notna() & ady.notna()).to_numpy(dtype=bool)
-    cand = work[in_window & _has_value(df, value_cols).to_numpy()]
+    candidate = in_window & _has_value(df, value_cols).to_numpy()
     order: list[str | tuple[str, bool]] = [("_DIST", False), "_ADY", *extra]
-    chosen = filter_extreme(cand, [*by, avisitn_col], order, "last").index
-    flag = df.index.isin(chosen)
+    flag = np.zeros(len(df), dtype=bool)
+    flag[np.flatnonzero(candidate)[extreme_mask(work[candidate], [*by, avisitn_col], order, "last")]] = True
     if ablfl_col in df.columns:
         flag |= (df[ablfl_col] == "Y").fillna(False).to_numpy(dtype=bool)
     out = df.copy(deep=False)  # copy-on-write: the input is never modified

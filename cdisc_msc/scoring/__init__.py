@@ -69,7 +69,20 @@ def per_distinct_text(text: pd.Series, transform: Callable[[pd.Series], pd.Serie
     return pd.Series(done.array.take(np.asarray(codes, dtype=np.intp)), index=text.index, name=text.name)
 
 
+def distinct_text(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """``values`` as text, factorised: one code per row (-1 where missing) and the
+    distinct texts (str dtype), so a text rule runs once per distinct value.
+    Values are made text first, so 1, 1.0 and True stay distinct.
+
+    >>> codes, texts = distinct_text(pd.Series(["N", None, 1, "N"]))
+    >>> codes.tolist(), texts.tolist()
+    ([0, -1, 1, 0], ['N', '1'])
+    """
+    codes, distinct = pd.factorize(values.astype("str").where(values.notna()))
+    return np.asarray(codes, dtype=np.intp), pd.Series(np.asarray(distinct, dtype=object), dtype="str")
+
+
 # Submodules are not imported here, so that this light module (the helpers
 # above) can be imported by them and by cdisc_msc.adam without cycles;
 # ``from cdisc_msc.scoring import sf36`` imports a submodule on demand.
-__all__ = ["MissingColumnsError", "per_distinct_text", "require_columns", "upper_stripped", "yn"]
+__all__ = ["MissingColumnsError", "distinct_text", "per_distinct_text", "require_columns", "upper_stripped", "yn"]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from cdisc_msc.scoring import require_columns, upper_stripped
+from cdisc_msc.scoring import distinct_text, require_columns, upper_stripped
 
 PREFIX = "BILAG1"
 CATEGORY = "BILAG"
@@ -74,14 +74,14 @@ def normalise_grades(form: pd.DataFrame, columns: tuple[str, ...] | list[str] = 
     require_columns(form, columns, "BILAG grades")
     out = {}
     bad = []
-    for col in columns:  # 8 columns (or 16 with baseline), vectorised over rows
-        s = form[col]
-        text = upper_stripped(s)
-        text = text.where(text != "")
-        wrong = text.notna() & ~text.isin(GRADES)
+    for col in columns:  # 8 columns (or 16 with baseline), each checked once per distinct value
+        codes, distinct = distinct_text(form[col])
+        grade = upper_stripped(distinct)
+        grade = grade.where(grade != "")
+        wrong = grade.notna() & ~grade.isin(GRADES)
         if wrong.any():
-            bad.append(f"{col} ({', '.join(sorted(set(text[wrong]))[:5])})")
-        out[col] = text
+            bad.append(f"{col} ({', '.join(sorted(set(grade[wrong]))[:5])})")
+        out[col] = pd.Series(grade.array.take(codes, allow_fill=True), index=form.index)
     if bad:
         raise ValueError(f"BILAG grades: values other than A..E in {'; '.join(bad)}")
     return pd.DataFrame(out, index=form.index, dtype="str")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cdisc_msc.scoring import require_columns, upper_stripped
+from cdisc_msc.scoring import distinct_text, require_columns, upper_stripped
 
 PREFIX = "SLED1"
 CATEGORY = "SELENA-SLEDAI"
@@ -91,15 +91,14 @@ def presence(values: pd.Series) -> pd.Series:
     >>> presence(pd.Series(["Y", "absent", None, 1])).tolist()
     [1.0, 0.0, nan, 1.0]
     """
-    text = upper_stripped(values)
-    out = pd.Series(np.nan, index=values.index, dtype=float)
-    out[text.isin(_TRUE).to_numpy()] = 1.0
-    out[text.isin(_FALSE).to_numpy()] = 0.0
-    bad = values.notna() & out.isna()
+    codes, distinct = distinct_text(values)  # the rule runs once per distinct value
+    text = upper_stripped(distinct)
+    scores = np.select([text.isin(_TRUE).to_numpy(), text.isin(_FALSE).to_numpy()], [1.0, 0.0], np.nan)
+    bad = np.isnan(scores)
     if bad.any():
-        shown = sorted({str(v) for v in values[bad]})[:5]
+        shown = sorted(distinct[bad])[:5]
         raise ValueError(f"SELENA-SLEDAI {values.name}: not a present/absent value: {', '.join(shown)}")
-    return out
+    return pd.Series(np.append(scores, np.nan)[codes], index=values.index, dtype=float)  # code -1 (missing): NaN
 
 
 def descriptor_scores(form: pd.DataFrame) -> pd.DataFrame:
