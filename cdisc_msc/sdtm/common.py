@@ -13,6 +13,7 @@ import pandas as pd
 
 from cdisc_msc.config import StudyConfig
 from cdisc_msc.scoring import MissingColumnsError, require_columns
+from cdisc_msc.spec.apply import stable_order
 
 
 DerivationError = MissingColumnsError
@@ -130,14 +131,32 @@ def derive_seq(df: pd.DataFrame, seq_var: str, order: list[str]) -> pd.DataFrame
     """Sort by USUBJID then ``order`` and number records 1.. within subject.
 
     The order uses natural keys only, so --SEQ is stable across rebuilds.
+    Records are ordered on integer codes of the keys (stable, missing values
+    last) and taken once; the number restarts where the USUBJID code changes.
 
     >>> derive_seq(pd.DataFrame({"USUBJID": ["A", "A", "B"], "X": [2, 1, 5]}), "XXSEQ", ["X"])["XXSEQ"].tolist()
     [1, 2, 1]
     """
     require(df, ["USUBJID", *order], "derive_seq")
-    out = df.sort_values(["USUBJID", *order], kind="mergesort", na_position="last").reset_index(drop=True)
-    out[seq_var] = (out.groupby("USUBJID", sort=False).cumcount() + 1).astype("Int64")
-    return out
+    position = stable_order(df, ["USUBJID", *order], na_first=False)
+    out = (df if position is None else df.take(position)).reset_index(drop=True)
+    return out.assign(**{seq_var: numbers_within(out["USUBJID"])})
+
+
+def numbers_within(sorted_ids: pd.Series) -> pd.Series:
+    """1, 2, ... within each run of equal values of an already sorted column
+    (NA where the value is missing, as a groupby would leave it).
+
+    >>> numbers_within(pd.Series(["A", "A", "B", None])).tolist()
+    [1, 2, 1, <NA>]
+    """
+    codes, _ = pd.factorize(sorted_ids, use_na_sentinel=True)
+    n = len(codes)
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if n else np.zeros(0, dtype=np.intp)
+    run_start = np.repeat(starts, np.diff(np.r_[starts, n]))
+    seq = pd.array(np.arange(n, dtype=np.int64) - run_start + 1, dtype="Int64")
+    seq[codes < 0] = pd.NA
+    return pd.Series(seq, index=sorted_ids.index)
 
 
 # ------------------------------------------------------------------ epoch
