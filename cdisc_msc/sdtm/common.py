@@ -160,19 +160,6 @@ def numbers_within(sorted_ids: pd.Series) -> pd.Series:
 
 
 # ------------------------------------------------------------------ epoch
-def _start_ts(dtc: pd.Series) -> pd.Series:
-    """Start of the instant an ISO value denotes (date only -> 00:00)."""
-    full = dtc_to_datetime(dtc)
-    return full.fillna(dtc_to_date(dtc))
-
-
-def _end_ts(dtc: pd.Series) -> pd.Series:
-    """End of the instant an ISO value denotes (date only -> the whole day)."""
-    full = dtc_to_datetime(dtc)
-    day_end = dtc_to_date(dtc) + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)
-    return full.fillna(day_end)
-
-
 def derive_epoch(df: pd.DataFrame, dtc_var: str, se: pd.DataFrame) -> pd.Series:
     """EPOCH of each record from the subject's SE elements.
 
@@ -180,30 +167,33 @@ def derive_epoch(df: pd.DataFrame, dtc_var: str, se: pd.DataFrame) -> pd.Series:
     a date without time is compared at day precision, so a date-only record on
     the infusion day is TREATMENT, while one timed before the infusion start is
     SCREENING. Partial or missing dates get no EPOCH.
+
+    Elements are ordered by subject and TAETORD; each record is tested against
+    its subject's 1st, 2nd... element in turn (a subject has a handful), a
+    later match replacing an earlier one. Dates are parsed once per distinct value.
     """
     require(df, ["USUBJID", dtc_var], "derive_epoch")
     require(se, ["USUBJID", "SESTDTC", "SEENDTC", "EPOCH", "TAETORD"], "derive_epoch (SE)")
-    rec = pd.DataFrame({"USUBJID": df["USUBJID"].to_numpy(), "_row": np.arange(len(df))})
-    dtc = df[dtc_var].astype("string").reset_index(drop=True)
-    has_time = dtc.str.len().fillna(0) >= 16
-    rec["_lo"] = _start_ts(dtc).to_numpy()
-    rec["_hi"] = _end_ts(dtc).to_numpy()
-    rec["_timed"] = has_time.to_numpy()
-    el = se[["USUBJID", "EPOCH", "TAETORD"]].copy()
-    el["_s"] = _start_ts(se["SESTDTC"]).to_numpy()
-    el["_e"] = _end_ts(se["SEENDTC"]).to_numpy()
-    el["_sd"] = dtc_to_date(se["SESTDTC"]).to_numpy()
-    m = rec.merge(el, on="USUBJID", how="inner")
-    timed = m["_timed"]
-    # timed record: instant inside [start, end]; date-only: day overlaps the element's days
-    inside_timed = (m["_lo"] >= m["_s"]) & (m["_lo"] <= m["_e"])
-    inside_day = (m["_hi"] >= m["_sd"]) & (m["_lo"] <= m["_e"])
-    m = m[np.where(timed, inside_timed, inside_day)]
-    m = m.sort_values(["_row", "TAETORD"]).drop_duplicates("_row", keep="last")
-    out = pd.Series(pd.NA, index=range(len(df)), dtype="string")
-    out.iloc[m["_row"].to_numpy()] = m["EPOCH"].to_numpy()
-    out.index = df.index
-    return out
+    el = se.iloc[np.lexsort([pd.to_numeric(se["TAETORD"]).to_numpy(dtype="float64"),
+                             pd.factorize(se["USUBJID"], use_na_sentinel=False)[0]])]
+    el_subj, subjects = pd.factorize(el["USUBJID"], use_na_sentinel=False)
+    first = np.searchsorted(el_subj, np.arange(len(subjects)))
+    count = np.bincount(el_subj, minlength=len(subjects))
+    start_day, _, start, _, _ = _dtc_instants(el["SESTDTC"])
+    end = _dtc_instants(el["SEENDTC"])[3]
+    lo_date, _, lo, hi, timed = _dtc_instants(df[dtc_var])
+    subj = pd.Index(subjects).get_indexer(df["USUBJID"])
+    n_el = np.where(subj >= 0, count[subj] if len(count) else 0, 0)
+    chosen = np.full(len(df), -1, dtype=np.intp)
+    for k in range(int(n_el.max()) if len(n_el) else 0):
+        rows = np.flatnonzero(n_el > k)
+        e = first[subj[rows]] + k
+        # timed record: instant inside [start, end]; date-only: day overlaps the element's days
+        inside = np.where(timed[rows], (lo[rows] >= start[e]) & (lo[rows] <= end[e]),
+                          (hi[rows] >= start_day[e]) & (lo[rows] <= end[e]))
+        chosen[rows[inside]] = e[inside]
+    epoch = np.append(el["EPOCH"].astype("string").to_numpy(dtype=object, na_value=pd.NA), pd.NA)
+    return pd.Series(epoch[chosen], index=df.index, dtype="string")
 
 
 # ------------------------------------------------------------------ baseline
@@ -237,12 +227,22 @@ def _dtc_parts(dtc: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Complete date, complete date-time and start instant (date only -> 00:00)
     of ISO values as datetime64 arrays (NaT where unknown), each distinct value
     parsed once."""
+    return _dtc_instants(dtc)[:3]
+
+
+def _dtc_instants(dtc: pd.Series) -> tuple[np.ndarray, ...]:
+    """Per value of an ISO --DTC column: complete date, complete date-time,
+    start and end of the instant it denotes (date only -> 00:00 and 23:59:59)
+    as datetime64[ns] arrays (NaT where unknown), and whether it carries a time
+    (16 characters or more). Each distinct value is parsed once."""
     codes, uniques = pd.factorize(dtc.astype("string"), use_na_sentinel=False)
     distinct = pd.Series(uniques, dtype="string")
     date, full = _dtc_to_date(distinct), _dtc_to_datetime(distinct)
     start = full.fillna(date)
+    end = full.fillna(date + pd.Timedelta(days=1) - pd.Timedelta(seconds=1))
+    timed = (distinct.str.len().fillna(0) >= 16).to_numpy(dtype=bool)
     pick = np.asarray(codes, dtype=np.intp)
-    return tuple(s.to_numpy(dtype="datetime64[ns]")[pick] for s in (date, full, start))
+    return (*(s.to_numpy(dtype="datetime64[ns]")[pick] for s in (date, full, start, end)), timed[pick])
 
 
 # ------------------------------------------------------------------ SUPPQUAL
