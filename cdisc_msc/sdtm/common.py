@@ -13,7 +13,7 @@ import pandas as pd
 
 from cdisc_msc.config import StudyConfig
 from cdisc_msc.scoring import MissingColumnsError, require_columns
-from cdisc_msc.spec.apply import stable_order
+from cdisc_msc.spec.apply import combined_codes, key_codes, stable_order
 
 
 DerivationError = MissingColumnsError
@@ -61,8 +61,11 @@ def iso_date(raw: pd.Series) -> pd.Series:
     >>> iso_date(pd.Series(["2024-03-05", "2024-03-UN", "2024-UN-UN", None])).tolist()
     ['2024-03-05', '2024-03', '2024', <NA>]
     """
-    s = raw.astype("string")
-    s = s.str.replace(r"-UN-UN$", "", regex=True).str.replace(r"-UN$", "", regex=True)
+    return _per_distinct(_iso_date, raw.astype("string"))
+
+
+def _iso_date(raw: pd.Series) -> pd.Series:
+    s = raw.str.replace(r"-UN-UN$", "", regex=True).str.replace(r"-UN$", "", regex=True)
     return s.where(s.notna() & (s != ""), pd.NA)
 
 
@@ -211,16 +214,34 @@ def derive_lobxfl(df: pd.DataFrame, by: list[str], result_var: str, dtc_var: str
     d, t, start = _dtc_parts(df[dtc_var])
     r, rt, _ = _dtc_parts(rfxstdtc)
     same_day_ok = (d == r) & ~(~np.isnat(t) & ~np.isnat(rt) & (t > rt))
-    res = df[result_var]
-    has_res = (res.notna() & (res.astype("string") != "")).fillna(False).to_numpy(dtype=bool)
-    eligible = ((d < r) | same_day_ok) & has_res
+    eligible = ((d < r) | same_day_ok) & _has_text(df[result_var])
     seq_cols = [c for c in df.columns if c.endswith("SEQ")]
-    # the last candidate of each group in (time, --SEQ) order: a stable sort on
-    # the order alone keeps each group's records in that order
-    cand = df.loc[eligible, [*by, *seq_cols[:1]]].assign(_ts=start[eligible])
-    last = cand.sort_values(["_ts", *seq_cols[:1]], kind="mergesort").groupby(by, sort=False).tail(1).index
-    flag = pd.Series(np.where(df.index.isin(last), "Y", None), index=df.index, dtype="string")
-    return df.assign(**{flag_var: flag})
+    # groups as one integer code (rows with a missing key belong to no group)
+    group = combined_codes([key_codes(df[k], na_first=True) for k in by])
+    if group is None:
+        group = df.groupby(by, sort=False, dropna=False).ngroup().to_numpy()
+    for k in by:
+        eligible &= df[k].notna().to_numpy(dtype=bool)
+    cand = np.flatnonzero(eligible)
+    # the last candidate of each group in (time, --SEQ, row) order; NaT and a missing --SEQ sort last
+    ts = start[cand].view(np.int64)
+    ts = np.where(np.isnat(start[cand]), np.iinfo(np.int64).max, ts)
+    keys = [group[cand], ts]
+    if seq_cols:
+        keys.append(pd.to_numeric(df[seq_cols[0]]).to_numpy(dtype="float64", na_value=np.inf)[cand])
+    ordered = cand[np.lexsort([np.arange(len(cand)), *keys[::-1]])]
+    g = group[ordered]
+    last = ordered[np.r_[g[1:] != g[:-1], True]] if len(ordered) else ordered
+    flag = np.full(len(df), None, dtype=object)
+    flag[last] = "Y"
+    return df.assign(**{flag_var: pd.Series(flag, index=df.index, dtype="string")})
+
+
+def _has_text(values: pd.Series) -> np.ndarray:
+    """Non-missing and not the empty string, as a boolean array (checked once per distinct value)."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    ok = np.append(np.asarray(pd.Series(distinct).astype("string") != "", dtype=bool), False)
+    return ok[np.asarray(codes, dtype=np.intp)]
 
 
 def _dtc_parts(dtc: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -292,9 +313,14 @@ def sdtm_visit(visit: pd.Series, visitnum: pd.Series) -> pd.Series:
     >>> sdtm_visit(pd.Series(["M3", "UNSCHEDULED"]), pd.Series([4.0, 4.1])).tolist()
     ['M3', 'UNSCHEDULED 4.1']
     """
-    v = visit.astype("string")
-    num = pd.to_numeric(visitnum, errors="coerce").round(2).astype("Float64").astype("string")
-    return v.mask(v.str.upper() == "UNSCHEDULED", "UNSCHEDULED " + num)
+    pairs = pd.DataFrame({"v": visit.astype("string").to_numpy(), "n": pd.to_numeric(visitnum, errors="coerce")
+                          .to_numpy(dtype="float64", na_value=np.nan)})
+    codes = pairs.groupby(["v", "n"], sort=False, dropna=False).ngroup().to_numpy()
+    distinct = pairs.drop_duplicates()  # one row per (VISIT, VISITNUM), in ngroup order
+    v = distinct["v"].reset_index(drop=True)
+    num = distinct["n"].reset_index(drop=True).round(2).astype("Float64").astype("string")
+    named = v.mask(v.str.upper() == "UNSCHEDULED", "UNSCHEDULED " + num)
+    return pd.Series(named.array.take(codes), index=visit.index, name=visit.name)
 
 
 # ------------------------------------------------------------------ timing

@@ -47,9 +47,11 @@ def conform(df: pd.DataFrame, ds: Dataset, allow_missing: Iterable[str] = ()) ->
         if var.is_numeric:
             out[var.name] = pd.to_numeric(col, errors="raise").astype("float64")
         else:
-            # an explicit object Series: pandas 3 would otherwise infer its str dtype (NaN for missing)
-            out[var.name] = pd.Series(text_objects(col), index=df.index, dtype=object)
-    return pd.DataFrame(out, index=df.index).reset_index(drop=True)
+            # an explicit object Series: pandas 3 would otherwise infer its str dtype (NaN for missing);
+            # text_objects gives a new array, so the Series may own it without a copy
+            out[var.name] = pd.Series(text_objects(col), index=df.index, dtype=object, copy=False)
+    # copy=False: the columns are new already; pandas would otherwise copy them into one 2-D block
+    return pd.DataFrame(out, index=df.index, copy=False).reset_index(drop=True)
 
 
 def text_objects(col: pd.Series) -> np.ndarray:
@@ -63,7 +65,7 @@ def text_objects(col: pd.Series) -> np.ndarray:
     ['A', None, None]
     """
     if isinstance(col.dtype, pd.StringDtype):
-        return col.to_numpy(dtype=object, na_value=None)
+        return col.to_numpy(dtype=object, na_value=None, copy=True)
     if col.dtype == object and pd.api.types.infer_dtype(col, skipna=True) in ("string", "empty"):
         arr = col.to_numpy(dtype=object, copy=True)
         arr[pd.isna(arr)] = None
