@@ -6,7 +6,7 @@ Each function is small, vectorised, checks its required columns first
 """
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -61,7 +61,7 @@ def iso_date(raw: pd.Series) -> pd.Series:
     >>> iso_date(pd.Series(["2024-03-05", "2024-03-UN", "2024-UN-UN", None])).tolist()
     ['2024-03-05', '2024-03', '2024', <NA>]
     """
-    return _per_distinct(_iso_date, raw.astype("string"))
+    return per_distinct(_iso_date, raw.astype("string"))
 
 
 def _iso_date(raw: pd.Series) -> pd.Series:
@@ -84,8 +84,13 @@ def iso_datetime(date: pd.Series, time: pd.Series | None = None) -> pd.Series:
     return d.mask(full & has_t, d + "T" + t)
 
 
-def _per_distinct(parse, values: pd.Series) -> pd.Series:
-    """``parse(values)`` worked out once per distinct value (dates repeat across records)."""
+def per_distinct(parse: Callable[[pd.Series], pd.Series], values: pd.Series) -> pd.Series:
+    """``parse(values)`` worked out once per distinct value (dates, units and
+    results repeat across records), aligned with ``values``.
+
+    >>> per_distinct(lambda s: s.str.strip(), pd.Series([" a", "b", " a", None], dtype="string")).tolist()
+    ['a', 'b', 'a', <NA>]
+    """
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
     distinct = pd.Series(np.asarray(uniques, dtype=object) if values.dtype == object else uniques,
                          dtype=values.dtype, name=values.name)
@@ -101,7 +106,7 @@ def _dtc_to_date(dtc: pd.Series) -> pd.Series:
 
 def dtc_to_date(dtc: pd.Series) -> pd.Series:
     """The complete date part of an ISO --DTC as datetime64 (NaT when partial)."""
-    return _per_distinct(_dtc_to_date, dtc)
+    return per_distinct(_dtc_to_date, dtc)
 
 
 def _dtc_to_datetime(dtc: pd.Series) -> pd.Series:
@@ -112,7 +117,7 @@ def _dtc_to_datetime(dtc: pd.Series) -> pd.Series:
 
 def dtc_to_datetime(dtc: pd.Series) -> pd.Series:
     """A complete ISO date-time (``YYYY-MM-DDTHH:MM[:SS]``) as datetime64; NaT otherwise."""
-    return _per_distinct(_dtc_to_datetime, dtc)
+    return per_distinct(_dtc_to_datetime, dtc)
 
 
 def study_day(dtc: pd.Series, rfstdtc: pd.Series) -> pd.Series:
@@ -314,13 +319,26 @@ def sdtm_visit(visit: pd.Series, visitnum: pd.Series) -> pd.Series:
     ['M3', 'UNSCHEDULED 4.1']
     """
     pairs = pd.DataFrame({"v": visit.astype("string").to_numpy(), "n": pd.to_numeric(visitnum, errors="coerce")
-                          .to_numpy(dtype="float64", na_value=np.nan)})
-    codes = pairs.groupby(["v", "n"], sort=False, dropna=False).ngroup().to_numpy()
-    distinct = pairs.drop_duplicates()  # one row per (VISIT, VISITNUM), in ngroup order
-    v = distinct["v"].reset_index(drop=True)
-    num = distinct["n"].reset_index(drop=True).round(2).astype("Float64").astype("string")
-    named = v.mask(v.str.upper() == "UNSCHEDULED", "UNSCHEDULED " + num)
-    return pd.Series(named.array.take(codes), index=visit.index, name=visit.name)
+                          .to_numpy(dtype="float64", na_value=np.nan)}, index=visit.index)
+    return per_distinct_rows(_sdtm_visit, pairs).rename(visit.name)
+
+
+def _sdtm_visit(pairs: pd.DataFrame) -> pd.Series:
+    v, num = pairs["v"], pairs["n"].round(2).astype("Float64").astype("string")
+    return v.mask(v.str.upper() == "UNSCHEDULED", "UNSCHEDULED " + num)
+
+
+def per_distinct_rows(fn: Callable[[pd.DataFrame], pd.Series], frame: pd.DataFrame) -> pd.Series:
+    """``fn(frame)`` worked out once per distinct row of ``frame`` (missing
+    values compare equal), aligned with ``frame``.
+
+    >>> f = pd.DataFrame({"a": ["x", "x", "y"], "b": [1, 1, 2]})
+    >>> per_distinct_rows(lambda d: d["a"] + d["b"].astype(str), f).tolist()
+    ['x1', 'x1', 'y2']
+    """
+    codes = frame.groupby(list(frame.columns), sort=False, dropna=False).ngroup().to_numpy()
+    distinct = frame.drop_duplicates().reset_index(drop=True)  # first appearances: the ngroup order
+    return pd.Series(fn(distinct).array.take(codes), index=frame.index)
 
 
 # ------------------------------------------------------------------ timing
