@@ -13,7 +13,8 @@ import pandas as pd
 
 from cdisc_msc.config import StudyConfig
 from cdisc_msc.scoring import MissingColumnsError, require_columns
-from cdisc_msc.spec.apply import combined_codes, key_codes, stable_order
+from cdisc_msc.io.columns import is_text_dtype
+from cdisc_msc.spec.apply import combined_codes, factorize_text, key_codes, stable_order
 
 
 DerivationError = MissingColumnsError
@@ -91,11 +92,29 @@ def per_distinct(parse: Callable[[pd.Series], pd.Series], values: pd.Series) -> 
     >>> per_distinct(lambda s: s.str.strip(), pd.Series([" a", "b", " a", None], dtype="string")).tolist()
     ['a', 'b', 'a', <NA>]
     """
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    distinct = pd.Series(np.asarray(uniques, dtype=object) if values.dtype == object else uniques,
-                         dtype=values.dtype, name=values.name)
+    codes, distinct = distinct_values(values)
     parsed = parse(distinct)
-    return pd.Series(parsed.array.take(np.asarray(codes, dtype=np.intp)), index=values.index, name=parsed.name)
+    return pd.Series(parsed.array.take(codes), index=values.index, name=parsed.name)
+
+
+def distinct_values(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Codes and distinct values of a column (same dtype and name), missing
+    values being one more distinct value at the end: ``distinct[codes]`` is
+    ``values``. Text is factorised as the writers do (by object identity where
+    values share their string objects, a cheap integer hash).
+
+    >>> codes, distinct = distinct_values(pd.Series(["b", None, "b"], dtype="string"))
+    >>> codes.tolist(), distinct.tolist()
+    ([0, 1, 0], ['b', <NA>])
+    """
+    if is_text_dtype(values.dtype):
+        f = factorize_text(values)
+        codes, uniques = np.asarray(f.codes, dtype=np.intp), np.append(np.asarray(f.uniques, dtype=object), None)
+    else:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        codes, uniques = np.asarray(codes, dtype=np.intp), np.append(np.asarray(uniques, dtype=object), None)
+    codes = np.where(codes < 0, len(uniques) - 1, codes)
+    return codes, pd.Series(uniques, dtype=values.dtype, name=values.name)
 
 
 def _dtc_to_date(dtc: pd.Series) -> pd.Series:
@@ -244,9 +263,8 @@ def derive_lobxfl(df: pd.DataFrame, by: list[str], result_var: str, dtc_var: str
 
 def _has_text(values: pd.Series) -> np.ndarray:
     """Non-missing and not the empty string, as a boolean array (checked once per distinct value)."""
-    codes, distinct = pd.factorize(values, use_na_sentinel=True)
-    ok = np.append(np.asarray(pd.Series(distinct).astype("string") != "", dtype=bool), False)
-    return ok[np.asarray(codes, dtype=np.intp)]
+    codes, distinct = distinct_values(values)
+    return (distinct.astype("string") != "").fillna(False).to_numpy(dtype=bool)[codes]
 
 
 def _dtc_parts(dtc: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -261,13 +279,11 @@ def _dtc_instants(dtc: pd.Series) -> tuple[np.ndarray, ...]:
     start and end of the instant it denotes (date only -> 00:00 and 23:59:59)
     as datetime64[ns] arrays (NaT where unknown), and whether it carries a time
     (16 characters or more). Each distinct value is parsed once."""
-    codes, uniques = pd.factorize(dtc.astype("string"), use_na_sentinel=False)
-    distinct = pd.Series(uniques, dtype="string")
+    pick, distinct = distinct_values(dtc.astype("string"))
     date, full = _dtc_to_date(distinct), _dtc_to_datetime(distinct)
     start = full.fillna(date)
     end = full.fillna(date + pd.Timedelta(days=1) - pd.Timedelta(seconds=1))
     timed = (distinct.str.len().fillna(0) >= 16).to_numpy(dtype=bool)
-    pick = np.asarray(codes, dtype=np.intp)
     return (*(s.to_numpy(dtype="datetime64[ns]")[pick] for s in (date, full, start, end)), timed[pick])
 
 

@@ -13,7 +13,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from cdisc_msc.io.columns import factorize_column, is_text_dtype
+from cdisc_msc.io.columns import Factorized, factorize_column, is_text_dtype
 from cdisc_msc.spec.model import Dataset
 
 
@@ -102,7 +102,7 @@ def _sorted_factorize(col: pd.Series) -> tuple[np.ndarray, int]:
     few distinct values are sorted; anything else by ``pd.factorize``.
     """
     if is_text_dtype(col.dtype):
-        f = factorize_column(col)
+        f = factorize_text(col)
         try:
             rank = np.full(len(f.uniques) + 1, -1, dtype=np.int64)  # the last entry: code -1 stays -1
             rank[np.argsort(f.uniques, kind="stable")] = np.arange(len(f.uniques))
@@ -112,6 +112,22 @@ def _sorted_factorize(col: pd.Series) -> tuple[np.ndarray, int]:
             return rank[np.asarray(f.codes, dtype=np.intp)], len(f.uniques)
     codes, uniques = pd.factorize(col, sort=True, use_na_sentinel=True)
     return np.asarray(codes, dtype=np.int64), len(uniques)
+
+
+def factorize_text(col: pd.Series) -> Factorized:
+    """The writers' factorisation of a text column (by object identity where
+    values share their string objects), missing values (None, NaN, pd.NA) as
+    code -1. Where pd.NA defeats its comparisons, a plain factorisation.
+
+    >>> f = factorize_text(pd.Series(["b", pd.NA, "b", "a"], dtype=object))
+    >>> f.codes.tolist(), f.uniques.tolist()
+    ([0, -1, 0, 1], ['b', 'a'])
+    """
+    try:
+        return factorize_column(col)
+    except TypeError:  # "boolean value of NA is ambiguous"
+        codes, uniques = pd.factorize(col, use_na_sentinel=True)
+        return Factorized(np.asarray(codes), np.asarray(uniques, dtype=object))
 
 
 def combined_codes(parts: list[tuple[np.ndarray, int]]) -> np.ndarray | None:
