@@ -293,10 +293,20 @@ def _calendar_ok(values: list[str]) -> np.ndarray:
 _INT_RE = r"^[+-]?\d+(\.0*)?$"
 
 
+_MATCHED: dict[str, dict[str, bool]] = {}
+"""pattern -> value -> whether it matches, kept while one study loads (:func:`load_raw`
+clears it): the same values recur across forms (SUBJID in every form, visit
+dates), so each distinct value is matched once per study, not once per column."""
+
+
 def _search(pattern: str, values: list[str]) -> np.ndarray:
     """``re.search`` (pydantic's pattern semantics) over the distinct values of a column."""
     rx = re.compile(pattern)
-    return np.fromiter((rx.search(x) is not None for x in values), dtype=bool, count=len(values))
+    matched = _MATCHED.setdefault(pattern, {})
+    for x in values:
+        if x not in matched:
+            matched[x] = rx.search(x) is not None
+    return np.fromiter((matched[x] for x in values), dtype=bool, count=len(values))
 
 
 def _check_column(spec: FieldSpec, raw: np.ndarray, col: _Collector,
@@ -553,7 +563,14 @@ def load_raw(raw_dir: str | Path, config: StudyConfig, forms: Iterable[str] | No
     Never raises for bad data: every problem is in ``RawStudy.report``.
     A missing form file is an error (the form is then an empty frame).
     """
-    raw_dir = Path(raw_dir)
+    _MATCHED.clear()
+    try:
+        return _load_raw(Path(raw_dir), config, forms)
+    finally:
+        _MATCHED.clear()
+
+
+def _load_raw(raw_dir: Path, config: StudyConfig, forms: Iterable[str] | None) -> RawStudy:
     report = ProblemReport()
     names = list(forms) if forms is not None else list(F.FORMS)
     frames: dict[str, pd.DataFrame] = {}
@@ -663,7 +680,9 @@ def _cross_checks(study: RawStudy, config: StudyConfig) -> None:
         vtext = visit.to_numpy(dtype=object)
         unknown = have & ~visit.isin(list(planned) + ["UNSCHEDULED"]).to_numpy()
         _flag(study, form, unknown, "VISIT", vtext, "VISIT_UNKNOWN", names, "not a visit of the schedule")
-        exp = visit.map(planned).to_numpy(dtype=float)
+        # the planned VISITNUM of each record's VISIT (NaN when not planned), by position in the schedule
+        exp = np.append(np.array(list(planned.values()), dtype=float), np.nan)[
+            pd.Index(list(planned)).get_indexer(visit)]
         pv = vnum.to_numpy(dtype=float)
         wrong_planned = have & ~unknown & (visit != "UNSCHEDULED").to_numpy() & (pv != exp)
         if wrong_planned.any():
