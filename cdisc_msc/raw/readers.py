@@ -293,20 +293,10 @@ def _calendar_ok(values: list[str]) -> np.ndarray:
 _INT_RE = r"^[+-]?\d+(\.0*)?$"
 
 
-_MATCHED: dict[str, dict[str, bool]] = {}
-"""pattern -> value -> whether it matches, kept while one study loads (:func:`load_raw`
-clears it): the same values recur across forms (SUBJID in every form, visit
-dates), so each distinct value is matched once per study, not once per column."""
-
-
 def _search(pattern: str, values: list[str]) -> np.ndarray:
     """``re.search`` (pydantic's pattern semantics) over the distinct values of a column."""
     rx = re.compile(pattern)
-    matched = _MATCHED.setdefault(pattern, {})
-    for x in values:
-        if x not in matched:
-            matched[x] = rx.search(x) is not None
-    return np.fromiter((matched[x] for x in values), dtype=bool, count=len(values))
+    return np.fromiter((rx.search(x) is not None for x in values), dtype=bool, count=len(values))
 
 
 def _check_column(spec: FieldSpec, raw: np.ndarray, col: _Collector,
@@ -563,14 +553,7 @@ def load_raw(raw_dir: str | Path, config: StudyConfig, forms: Iterable[str] | No
     Never raises for bad data: every problem is in ``RawStudy.report``.
     A missing form file is an error (the form is then an empty frame).
     """
-    _MATCHED.clear()
-    try:
-        return _load_raw(Path(raw_dir), config, forms)
-    finally:
-        _MATCHED.clear()
-
-
-def _load_raw(raw_dir: Path, config: StudyConfig, forms: Iterable[str] | None) -> RawStudy:
+    raw_dir = Path(raw_dir)
     report = ProblemReport()
     names = list(forms) if forms is not None else list(F.FORMS)
     frames: dict[str, pd.DataFrame] = {}
@@ -613,6 +596,10 @@ def _fname(study: RawStudy, form: str) -> str:
 
 def _flag(study: RawStudy, form: str, mask: np.ndarray, column: str, values: Any, code: str,
           expected: str, message: str, severity: str = "error") -> None:
+    """Report and flag the rows of ``mask``; ``values`` (a Series or array) is only
+    converted to quoted objects when some row is flagged."""
+    if not mask.any():
+        return
     col = _Collector(study.report, _fname(study, form), len(mask))
     col.cells(mask, column, np.asarray(values, dtype=object), code, expected, message, severity)
     if severity == "error":
@@ -651,23 +638,23 @@ def _cross_checks(study: RawStudy, config: StudyConfig) -> None:
                 continue
             s = df["SUBJID"]
             miss = (s.notna() & ~s.isin(subjects)).to_numpy()
-            _flag(study, form, miss, "SUBJID", s.to_numpy(dtype=object), "SUBJECT_NOT_IN_DM",
+            _flag(study, form, miss, "SUBJID", s, "SUBJECT_NOT_IN_DM",
                   "a SUBJID of dm.csv", "subject is not in demographics")
     # study-configuration codelists
     if "como" in forms:
         s = forms["como"]["COTERM"]
         _flag(study, "como", (s.notna() & ~s.isin(config.comorbidities)).to_numpy(), "COTERM",
-              s.to_numpy(dtype=object), "COTERM_UNKNOWN", "one of " + ", ".join(config.comorbidities),
+              s, "COTERM_UNKNOWN", "one of " + ", ".join(config.comorbidities),
               "not a comorbidity of the study configuration's checklist")
     if "ie" in forms:
         s = forms["ie"]["IETESTCD"]
         crit = [c.ietestcd for c in config.criteria]
-        _flag(study, "ie", (s.notna() & ~s.isin(crit)).to_numpy(), "IETESTCD", s.to_numpy(dtype=object),
+        _flag(study, "ie", (s.notna() & ~s.isin(crit)).to_numpy(), "IETESTCD", s,
               "IETESTCD_UNKNOWN", "one of " + ", ".join(crit), "not a criterion of the study configuration")
     if "dm" in forms:
         s = forms["dm"]["COHORT"]
         doses = [a.dose for a in config.arms]
-        _flag(study, "dm", (s.notna() & ~s.isin(doses)).to_numpy(), "COHORT", s.to_numpy(dtype=object),
+        _flag(study, "dm", (s.notna() & ~s.isin(doses)).to_numpy(), "COHORT", s,
               "COHORT_UNKNOWN", "one of " + ", ".join(f"{d:g}" for d in doses), "not a dose cohort of the study")
     # VISIT / VISITNUM against the schedule
     planned = {v.visit: float(v.visitnum) for v in config.visits}
@@ -677,15 +664,15 @@ def _cross_checks(study: RawStudy, config: StudyConfig) -> None:
             continue
         visit, vnum = df["VISIT"], df["VISITNUM"]
         have = (visit.notna() & vnum.notna()).to_numpy()
-        vtext = visit.to_numpy(dtype=object)
         unknown = have & ~visit.isin(list(planned) + ["UNSCHEDULED"]).to_numpy()
-        _flag(study, form, unknown, "VISIT", vtext, "VISIT_UNKNOWN", names, "not a visit of the schedule")
+        _flag(study, form, unknown, "VISIT", visit, "VISIT_UNKNOWN", names, "not a visit of the schedule")
         # the planned VISITNUM of each record's VISIT (NaN when not planned), by position in the schedule
         exp = np.append(np.array(list(planned.values()), dtype=float), np.nan)[
             pd.Index(list(planned)).get_indexer(visit)]
         pv = vnum.to_numpy(dtype=float)
         wrong_planned = have & ~unknown & (visit != "UNSCHEDULED").to_numpy() & (pv != exp)
         if wrong_planned.any():
+            vtext = visit.to_numpy(dtype=object)
             for vname, vn in planned.items():
                 m = wrong_planned & (vtext == vname)
                 _flag(study, form, m, "VISITNUM", pv, "VISITNUM_MISMATCH", f"{vn:g} for {vname}",
@@ -704,7 +691,7 @@ def _cross_checks(study: RawStudy, config: StudyConfig) -> None:
             have = (df["SUBJID"].notna() & df["VISITNUM"].notna()).to_numpy()
             k = pd.MultiIndex.from_arrays([df["SUBJID"], df["VISITNUM"].round(6)])
             miss = have & ~k.isin(sv_keys)
-            _flag(study, form, miss, "VISITNUM", df["VISITNUM"].to_numpy(dtype=object), "VISIT_NOT_IN_SV",
+            _flag(study, form, miss, "VISITNUM", df["VISITNUM"], "VISIT_NOT_IN_SV",
                   "a visit recorded in sv.csv for the subject", "no such visit of the subject in sv.csv",
                   severity="warning")
 
