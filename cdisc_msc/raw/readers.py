@@ -33,6 +33,7 @@ import pandas as pd
 from pydantic import AfterValidator
 
 from cdisc_msc.config import StudyConfig
+from cdisc_msc.io.columns import factorize_column
 from cdisc_msc.problems import Problem, ProblemReport
 from cdisc_msc.raw import forms as F
 
@@ -440,7 +441,9 @@ def _validate_frame(form: str, raw: pd.DataFrame, fname: str, report: ProblemRep
         if isinstance(s, pd.DataFrame):  # duplicate column name
             s = s.iloc[:, 0]
         vals = s.to_numpy(dtype=object)
-        codes, uniq = pd.factorize(vals)
+        # the parser gives equal cells of a column one shared str: factorised by object identity
+        factors = factorize_column(pd.Series(vals, dtype=object, copy=False))
+        codes, uniq = factors.codes, factors.uniques
         text = [str(x) for x in uniq]
         stripped = [x.strip() for x in text]
         ws_u = np.array([a != b for a, b in zip(text, stripped)], dtype=bool)
