@@ -177,7 +177,8 @@ def numbers_within(sorted_ids: pd.Series) -> pd.Series:
     >>> numbers_within(pd.Series(["A", "A", "B", None])).tolist()
     [1, 2, 1, <NA>]
     """
-    codes, _ = pd.factorize(sorted_ids, use_na_sentinel=True)
+    codes = np.asarray(factorize_text(sorted_ids).codes if is_text_dtype(sorted_ids.dtype)
+                       else pd.factorize(sorted_ids, use_na_sentinel=True)[0])
     n = len(codes)
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if n else np.zeros(0, dtype=np.intp)
     run_start = np.repeat(starts, np.diff(np.r_[starts, n]))
