@@ -14,7 +14,7 @@ import pandas as pd
 from cdisc_msc.config import StudyConfig
 from cdisc_msc.scoring import MissingColumnsError, require_columns
 from cdisc_msc.io.columns import is_text_dtype
-from cdisc_msc.spec.apply import combined_codes, factorize_text, key_codes, stable_order
+from cdisc_msc.spec.apply import combined_codes, factorize_text, stable_order
 
 
 DerivationError = MissingColumnsError
@@ -241,12 +241,13 @@ def derive_lobxfl(df: pd.DataFrame, by: list[str], result_var: str, dtc_var: str
     same_day_ok = (d == r) & ~(~np.isnat(t) & ~np.isnat(rt) & (t > rt))
     eligible = ((d < r) | same_day_ok) & _has_text(df[result_var])
     seq_cols = [c for c in df.columns if c.endswith("SEQ")]
-    # groups as one integer code (rows with a missing key belong to no group)
-    group = combined_codes([key_codes(df[k], na_first=True) for k in by])
+    # groups as one integer code; rows with a missing key belong to no group (as in a groupby)
+    codes = [group_codes(df[k]) for k in by]
+    for c, _ in codes:
+        eligible &= c >= 0
+    group = combined_codes([(np.maximum(c, 0), n) for c, n in codes])
     if group is None:
         group = df.groupby(by, sort=False, dropna=False).ngroup().to_numpy()
-    for k in by:
-        eligible &= df[k].notna().to_numpy(dtype=bool)
     cand = np.flatnonzero(eligible)
     # the last candidate of each group in (time, --SEQ, row) order; NaT and a missing --SEQ sort last
     ts = start[cand].view(np.int64)
@@ -260,6 +261,20 @@ def derive_lobxfl(df: pd.DataFrame, by: list[str], result_var: str, dtc_var: str
     flag = np.full(len(df), None, dtype=object)
     flag[last] = "Y"
     return df.assign(**{flag_var: pd.Series(flag, index=df.index, dtype="string")})
+
+
+def group_codes(values: pd.Series) -> tuple[np.ndarray, int]:
+    """Codes of a column in order of first appearance (-1 = missing) and how many
+    distinct values there are (text factorised by object identity first).
+
+    >>> group_codes(pd.Series(["b", None, "a", "b"]))
+    (array([ 0, -1,  1,  0]), 2)
+    """
+    if is_text_dtype(values.dtype):
+        f = factorize_text(values)
+        return np.asarray(f.codes, dtype=np.int64), len(f.uniques)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.int64), len(uniques)
 
 
 def _has_text(values: pd.Series) -> np.ndarray:

@@ -347,7 +347,8 @@ def item_domain(ctx, prefix: str, forms: dict[str, list[Item]], numeric: bool | 
     mask = numeric if isinstance(numeric, bool) else np.array([i.testcd in numeric for i in all_items], dtype=bool)[item]
     long = result_and_status(long, prefix, reason, mask).drop(columns=[reason, "_VALUE"])
     long[f"{prefix}SEQ"] = numbers_within(long["USUBJID"])
-    rfx = long["USUBJID"].map(ctx.subjects.drop_duplicates("USUBJID").set_index("USUBJID")["RFXSTDTC"])
+    # the infusion start looked up once per form row, then spread to the records
+    rfx = wide["USUBJID"].map(ctx.subjects.drop_duplicates("USUBJID").set_index("USUBJID")["RFXSTDTC"]).take(row)
     return derive_lobxfl(long, ["USUBJID", f"{prefix}CAT", f"{prefix}TESTCD"], f"{prefix}ORRES", dtc, rfx,
                          f"{prefix}LOBXFL")
 
