@@ -46,7 +46,13 @@ def add_subject_ids(df: pd.DataFrame, subjects: pd.DataFrame, config: StudyConfi
     """
     require(df, ["SUBJID"], "add_subject_ids")
     require(subjects, ["SUBJID", "USUBJID"], "add_subject_ids (subjects)")
-    out = df.merge(subjects[["SUBJID", "USUBJID"]], on="SUBJID", how="left", validate="many_to_one")
+    ids = subjects[["SUBJID", "USUBJID"]]
+    if ids["SUBJID"].duplicated().any():  # what merge(validate="many_to_one") would refuse
+        raise pd.errors.MergeError("add_subject_ids: SUBJID is not unique in the subject map")
+    # a lookup by position instead of a merge: no copy of the form's columns
+    pos = pd.Index(ids["SUBJID"]).get_indexer(df["SUBJID"])
+    found = np.append(ids["USUBJID"].to_numpy(dtype=object), None)[pos]  # position -1: not in DM
+    out = df.reset_index(drop=True).assign(USUBJID=pd.Series(found, dtype=ids["USUBJID"].dtype))
     out.insert(0, "STUDYID", config.studyid)
     if domain is not None:
         out.insert(1, "DOMAIN", domain)
