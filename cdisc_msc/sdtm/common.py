@@ -215,7 +215,7 @@ def derive_epoch(df: pd.DataFrame, dtc_var: str, se: pd.DataFrame) -> pd.Series:
     count = np.bincount(el_subj, minlength=len(subjects))
     start_day, _, start, _, _ = _dtc_instants(el["SESTDTC"])
     end = _dtc_instants(el["SEENDTC"])[3]
-    lo_date, _, lo, hi, timed = _dtc_instants(df[dtc_var])
+    _, _, lo, hi, timed = _dtc_instants(df[dtc_var])
     subj = pd.Index(subjects).get_indexer(df["USUBJID"])
     n_el = np.where(subj >= 0, count[subj] if len(count) else 0, 0)
     chosen = np.full(len(df), -1, dtype=np.intp)

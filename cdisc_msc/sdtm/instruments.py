@@ -19,7 +19,6 @@ Recoded item scores, weights and totals are ADaM's job.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -322,18 +321,20 @@ def item_domain(ctx, prefix: str, forms: dict[str, list[Item]], numeric: bool | 
     """
     reason, dtc = f"{prefix}ND", f"{prefix}DTC"
     wides, values, pairs, all_items = [], [], [], []
+    offset = 0  # rows of the forms before this one
     for name, items in forms.items():
         form = ctx.form(name)
-        wide = add_subject_ids(form.assign(**{dtc: iso_date(form[f"{prefix}DT"])}), ctx.subjects, ctx.config, prefix)
-        wide = visit_timing(wide, prefix, ctx.subjects, ctx.datasets.get("SE"), ctx.datasets.get("SV"))
+        wide = _timed_form(ctx, prefix, form)
         n, k = len(wide), len(items)
         # records item by item, as form_item_records lists them: row and item positions over all forms
-        pairs.append((np.tile(np.arange(n) + sum(map(len, wides)), k), np.repeat(np.arange(k) + len(all_items), n)))
+        first_item = len(all_items)
+        pairs.append((np.tile(np.arange(offset, offset + n), k), np.repeat(np.arange(first_item, first_item + k), n)))
         values.append(np.concatenate([answer_text(wide[i.column], i.decimals) for i in items]) if k
                       else np.empty(0, dtype=object))
         ctx.accounting.flow(name, prefix, len(form), n * k, note.format(n=k))
         wides.append(wide.assign(**{reason: pd.Series(clean_text(wide[reason]), index=wide.index, dtype="string")}))
         all_items.extend(items)
+        offset += n
     timing = ["STUDYID", "DOMAIN", "USUBJID", "VISIT", "VISITNUM", dtc, f"{prefix}DY", "EPOCH", reason]
     wide = pd.concat([w[timing] for w in wides], ignore_index=True)
     row, item = (np.concatenate(p) for p in zip(*pairs))
@@ -344,13 +345,22 @@ def item_domain(ctx, prefix: str, forms: dict[str, list[Item]], numeric: bool | 
         # object columns of shared str (one per item): no per-record string validation
         long[var] = pd.Series(np.array([getattr(i, attr) for i in all_items], dtype=object)[item], dtype=object)
     long["_VALUE"] = pd.Series(np.concatenate(values)[order], dtype="string")
-    mask = numeric if isinstance(numeric, bool) else np.array([i.testcd in numeric for i in all_items], dtype=bool)[item]
+    mask = (numeric if isinstance(numeric, bool)
+            else np.array([i.testcd in numeric for i in all_items], dtype=bool)[item])
     long = result_and_status(long, prefix, reason, mask).drop(columns=[reason, "_VALUE"])
     long[f"{prefix}SEQ"] = numbers_within(long["USUBJID"])
     # the infusion start looked up once per form row, then spread to the records
     rfx = wide["USUBJID"].map(ctx.subjects.drop_duplicates("USUBJID").set_index("USUBJID")["RFXSTDTC"]).take(row)
     return derive_lobxfl(long, ["USUBJID", f"{prefix}CAT", f"{prefix}TESTCD"], f"{prefix}ORRES", dtc, rfx,
                          f"{prefix}LOBXFL")
+
+
+def _timed_form(ctx, prefix: str, form: pd.DataFrame) -> pd.DataFrame:
+    """A wide form with STUDYID, DOMAIN, USUBJID, --DTC (from ``<prefix>DT``),
+    VISIT, --DY and EPOCH, one row per form row."""
+    wide = add_subject_ids(form.assign(**{f"{prefix}DTC": iso_date(form[f"{prefix}DT"])}),
+                           ctx.subjects, ctx.config, prefix)
+    return visit_timing(wide, prefix, ctx.subjects, ctx.datasets.get("SE"), ctx.datasets.get("SV"))
 
 
 def _seq_order(wide: pd.DataFrame, items: list[Item], row: np.ndarray, item: np.ndarray) -> np.ndarray:

@@ -102,7 +102,8 @@ def standardise(lb: pd.DataFrame) -> pd.DataFrame:
     out = lb.copy()
     orres = per_distinct(_strip, out["LBORRES"].astype("string"))
     has_res = (orres != "").fillna(False)
-    pairs = pd.DataFrame({"u": out["LBORRESU"].astype("string").fillna(""), "s": out["_STDU"].astype("string").fillna("")})
+    pairs = pd.DataFrame({"u": out["LBORRESU"].astype("string").fillna(""),
+                          "s": out["_STDU"].astype("string").fillna("")})
     factor = per_distinct_rows(_unit_factor, pairs)
     bad = has_res & factor.isna()
     if bad.any():
