@@ -33,6 +33,7 @@ import pandas as pd
 from pydantic import AfterValidator
 
 from cdisc_msc.config import StudyConfig
+from cdisc_msc.io.columns import factorize_column
 from cdisc_msc.problems import Problem, ProblemReport
 from cdisc_msc.raw import forms as F
 
@@ -440,7 +441,9 @@ def _validate_frame(form: str, raw: pd.DataFrame, fname: str, report: ProblemRep
         if isinstance(s, pd.DataFrame):  # duplicate column name
             s = s.iloc[:, 0]
         vals = s.to_numpy(dtype=object)
-        codes, uniq = pd.factorize(vals)
+        # the parser gives equal cells of a column one shared str: factorised by object identity
+        factors = factorize_column(pd.Series(vals, dtype=object, copy=False))
+        codes, uniq = factors.codes, factors.uniques
         text = [str(x) for x in uniq]
         stripped = [x.strip() for x in text]
         ws_u = np.array([a != b for a, b in zip(text, stripped)], dtype=bool)
@@ -596,6 +599,10 @@ def _fname(study: RawStudy, form: str) -> str:
 
 def _flag(study: RawStudy, form: str, mask: np.ndarray, column: str, values: Any, code: str,
           expected: str, message: str, severity: str = "error") -> None:
+    """Report and flag the rows of ``mask``; ``values`` (a Series or array) is only
+    converted to quoted objects when some row is flagged."""
+    if not mask.any():
+        return
     col = _Collector(study.report, _fname(study, form), len(mask))
     col.cells(mask, column, np.asarray(values, dtype=object), code, expected, message, severity)
     if severity == "error":
@@ -634,23 +641,23 @@ def _cross_checks(study: RawStudy, config: StudyConfig) -> None:
                 continue
             s = df["SUBJID"]
             miss = (s.notna() & ~s.isin(subjects)).to_numpy()
-            _flag(study, form, miss, "SUBJID", s.to_numpy(dtype=object), "SUBJECT_NOT_IN_DM",
+            _flag(study, form, miss, "SUBJID", s, "SUBJECT_NOT_IN_DM",
                   "a SUBJID of dm.csv", "subject is not in demographics")
     # study-configuration codelists
     if "como" in forms:
         s = forms["como"]["COTERM"]
         _flag(study, "como", (s.notna() & ~s.isin(config.comorbidities)).to_numpy(), "COTERM",
-              s.to_numpy(dtype=object), "COTERM_UNKNOWN", "one of " + ", ".join(config.comorbidities),
+              s, "COTERM_UNKNOWN", "one of " + ", ".join(config.comorbidities),
               "not a comorbidity of the study configuration's checklist")
     if "ie" in forms:
         s = forms["ie"]["IETESTCD"]
         crit = [c.ietestcd for c in config.criteria]
-        _flag(study, "ie", (s.notna() & ~s.isin(crit)).to_numpy(), "IETESTCD", s.to_numpy(dtype=object),
+        _flag(study, "ie", (s.notna() & ~s.isin(crit)).to_numpy(), "IETESTCD", s,
               "IETESTCD_UNKNOWN", "one of " + ", ".join(crit), "not a criterion of the study configuration")
     if "dm" in forms:
         s = forms["dm"]["COHORT"]
         doses = [a.dose for a in config.arms]
-        _flag(study, "dm", (s.notna() & ~s.isin(doses)).to_numpy(), "COHORT", s.to_numpy(dtype=object),
+        _flag(study, "dm", (s.notna() & ~s.isin(doses)).to_numpy(), "COHORT", s,
               "COHORT_UNKNOWN", "one of " + ", ".join(f"{d:g}" for d in doses), "not a dose cohort of the study")
     # VISIT / VISITNUM against the schedule
     planned = {v.visit: float(v.visitnum) for v in config.visits}
@@ -660,13 +667,15 @@ def _cross_checks(study: RawStudy, config: StudyConfig) -> None:
             continue
         visit, vnum = df["VISIT"], df["VISITNUM"]
         have = (visit.notna() & vnum.notna()).to_numpy()
-        vtext = visit.to_numpy(dtype=object)
         unknown = have & ~visit.isin(list(planned) + ["UNSCHEDULED"]).to_numpy()
-        _flag(study, form, unknown, "VISIT", vtext, "VISIT_UNKNOWN", names, "not a visit of the schedule")
-        exp = visit.map(planned).to_numpy(dtype=float)
+        _flag(study, form, unknown, "VISIT", visit, "VISIT_UNKNOWN", names, "not a visit of the schedule")
+        # the planned VISITNUM of each record's VISIT (NaN when not planned), by position in the schedule
+        exp = np.append(np.array(list(planned.values()), dtype=float), np.nan)[
+            pd.Index(list(planned)).get_indexer(visit)]
         pv = vnum.to_numpy(dtype=float)
         wrong_planned = have & ~unknown & (visit != "UNSCHEDULED").to_numpy() & (pv != exp)
         if wrong_planned.any():
+            vtext = visit.to_numpy(dtype=object)
             for vname, vn in planned.items():
                 m = wrong_planned & (vtext == vname)
                 _flag(study, form, m, "VISITNUM", pv, "VISITNUM_MISMATCH", f"{vn:g} for {vname}",
@@ -685,7 +694,7 @@ def _cross_checks(study: RawStudy, config: StudyConfig) -> None:
             have = (df["SUBJID"].notna() & df["VISITNUM"].notna()).to_numpy()
             k = pd.MultiIndex.from_arrays([df["SUBJID"], df["VISITNUM"].round(6)])
             miss = have & ~k.isin(sv_keys)
-            _flag(study, form, miss, "VISITNUM", df["VISITNUM"].to_numpy(dtype=object), "VISIT_NOT_IN_SV",
+            _flag(study, form, miss, "VISITNUM", df["VISITNUM"], "VISIT_NOT_IN_SV",
                   "a visit recorded in sv.csv for the subject", "no such visit of the subject in sv.csv",
                   severity="warning")
 

@@ -6,13 +6,15 @@ Each function is small, vectorised, checks its required columns first
 """
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 
 from cdisc_msc.config import StudyConfig
 from cdisc_msc.scoring import MissingColumnsError, require_columns
+from cdisc_msc.io.columns import is_text_dtype
+from cdisc_msc.spec.apply import combined_codes, factorize_text, stable_order
 
 
 DerivationError = MissingColumnsError
@@ -44,7 +46,13 @@ def add_subject_ids(df: pd.DataFrame, subjects: pd.DataFrame, config: StudyConfi
     """
     require(df, ["SUBJID"], "add_subject_ids")
     require(subjects, ["SUBJID", "USUBJID"], "add_subject_ids (subjects)")
-    out = df.merge(subjects[["SUBJID", "USUBJID"]], on="SUBJID", how="left", validate="many_to_one")
+    ids = subjects[["SUBJID", "USUBJID"]]
+    if ids["SUBJID"].duplicated().any():  # what merge(validate="many_to_one") would refuse
+        raise pd.errors.MergeError("add_subject_ids: SUBJID is not unique in the subject map")
+    # a lookup by position instead of a merge: no copy of the form's columns
+    pos = pd.Index(ids["SUBJID"]).get_indexer(df["SUBJID"])
+    found = np.append(ids["USUBJID"].to_numpy(dtype=object), None)[pos]  # position -1: not in DM
+    out = df.reset_index(drop=True).assign(USUBJID=pd.Series(found, dtype=ids["USUBJID"].dtype))
     out.insert(0, "STUDYID", config.studyid)
     if domain is not None:
         out.insert(1, "DOMAIN", domain)
@@ -60,8 +68,11 @@ def iso_date(raw: pd.Series) -> pd.Series:
     >>> iso_date(pd.Series(["2024-03-05", "2024-03-UN", "2024-UN-UN", None])).tolist()
     ['2024-03-05', '2024-03', '2024', <NA>]
     """
-    s = raw.astype("string")
-    s = s.str.replace(r"-UN-UN$", "", regex=True).str.replace(r"-UN$", "", regex=True)
+    return per_distinct(_iso_date, raw.astype("string"))
+
+
+def _iso_date(raw: pd.Series) -> pd.Series:
+    s = raw.str.replace(r"-UN-UN$", "", regex=True).str.replace(r"-UN$", "", regex=True)
     return s.where(s.notna() & (s != ""), pd.NA)
 
 
@@ -80,13 +91,36 @@ def iso_datetime(date: pd.Series, time: pd.Series | None = None) -> pd.Series:
     return d.mask(full & has_t, d + "T" + t)
 
 
-def _per_distinct(parse, values: pd.Series) -> pd.Series:
-    """``parse(values)`` worked out once per distinct value (dates repeat across records)."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    distinct = pd.Series(np.asarray(uniques, dtype=object) if values.dtype == object else uniques,
-                         dtype=values.dtype, name=values.name)
+def per_distinct(parse: Callable[[pd.Series], pd.Series], values: pd.Series) -> pd.Series:
+    """``parse(values)`` worked out once per distinct value (dates, units and
+    results repeat across records), aligned with ``values``.
+
+    >>> per_distinct(lambda s: s.str.strip(), pd.Series([" a", "b", " a", None], dtype="string")).tolist()
+    ['a', 'b', 'a', <NA>]
+    """
+    codes, distinct = distinct_values(values)
     parsed = parse(distinct)
-    return pd.Series(parsed.array.take(np.asarray(codes, dtype=np.intp)), index=values.index, name=parsed.name)
+    return pd.Series(parsed.array.take(codes), index=values.index, name=parsed.name)
+
+
+def distinct_values(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Codes and distinct values of a column (same dtype and name), missing
+    values being one more distinct value at the end: ``distinct[codes]`` is
+    ``values``. Text is factorised as the writers do (by object identity where
+    values share their string objects, a cheap integer hash).
+
+    >>> codes, distinct = distinct_values(pd.Series(["b", None, "b"], dtype="string"))
+    >>> codes.tolist(), distinct.tolist()
+    ([0, 1, 0], ['b', <NA>])
+    """
+    if is_text_dtype(values.dtype):
+        f = factorize_text(values)
+        codes, uniques = np.asarray(f.codes, dtype=np.intp), np.append(np.asarray(f.uniques, dtype=object), None)
+    else:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        codes, uniques = np.asarray(codes, dtype=np.intp), np.append(np.asarray(uniques, dtype=object), None)
+    codes = np.where(codes < 0, len(uniques) - 1, codes)
+    return codes, pd.Series(uniques, dtype=values.dtype, name=values.name)
 
 
 def _dtc_to_date(dtc: pd.Series) -> pd.Series:
@@ -97,7 +131,7 @@ def _dtc_to_date(dtc: pd.Series) -> pd.Series:
 
 def dtc_to_date(dtc: pd.Series) -> pd.Series:
     """The complete date part of an ISO --DTC as datetime64 (NaT when partial)."""
-    return _per_distinct(_dtc_to_date, dtc)
+    return per_distinct(_dtc_to_date, dtc)
 
 
 def _dtc_to_datetime(dtc: pd.Series) -> pd.Series:
@@ -108,7 +142,7 @@ def _dtc_to_datetime(dtc: pd.Series) -> pd.Series:
 
 def dtc_to_datetime(dtc: pd.Series) -> pd.Series:
     """A complete ISO date-time (``YYYY-MM-DDTHH:MM[:SS]``) as datetime64; NaT otherwise."""
-    return _per_distinct(_dtc_to_datetime, dtc)
+    return per_distinct(_dtc_to_datetime, dtc)
 
 
 def study_day(dtc: pd.Series, rfstdtc: pd.Series) -> pd.Series:
@@ -130,30 +164,36 @@ def derive_seq(df: pd.DataFrame, seq_var: str, order: list[str]) -> pd.DataFrame
     """Sort by USUBJID then ``order`` and number records 1.. within subject.
 
     The order uses natural keys only, so --SEQ is stable across rebuilds.
+    Records are ordered on integer codes of the keys (stable, missing values
+    last) and taken once; the number restarts where the USUBJID code changes.
 
     >>> derive_seq(pd.DataFrame({"USUBJID": ["A", "A", "B"], "X": [2, 1, 5]}), "XXSEQ", ["X"])["XXSEQ"].tolist()
     [1, 2, 1]
     """
     require(df, ["USUBJID", *order], "derive_seq")
-    out = df.sort_values(["USUBJID", *order], kind="mergesort", na_position="last").reset_index(drop=True)
-    out[seq_var] = (out.groupby("USUBJID", sort=False).cumcount() + 1).astype("Int64")
-    return out
+    position = stable_order(df, ["USUBJID", *order], na_first=False)
+    out = (df if position is None else df.take(position)).reset_index(drop=True)
+    return out.assign(**{seq_var: numbers_within(out["USUBJID"])})
+
+
+def numbers_within(sorted_ids: pd.Series) -> pd.Series:
+    """1, 2, ... within each run of equal values of an already sorted column
+    (NA where the value is missing, as a groupby would leave it).
+
+    >>> numbers_within(pd.Series(["A", "A", "B", None])).tolist()
+    [1, 2, 1, <NA>]
+    """
+    codes = np.asarray(factorize_text(sorted_ids).codes if is_text_dtype(sorted_ids.dtype)
+                       else pd.factorize(sorted_ids, use_na_sentinel=True)[0])
+    n = len(codes)
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if n else np.zeros(0, dtype=np.intp)
+    run_start = np.repeat(starts, np.diff(np.r_[starts, n]))
+    seq = pd.array(np.arange(n, dtype=np.int64) - run_start + 1, dtype="Int64")
+    seq[codes < 0] = pd.NA
+    return pd.Series(seq, index=sorted_ids.index)
 
 
 # ------------------------------------------------------------------ epoch
-def _start_ts(dtc: pd.Series) -> pd.Series:
-    """Start of the instant an ISO value denotes (date only -> 00:00)."""
-    full = dtc_to_datetime(dtc)
-    return full.fillna(dtc_to_date(dtc))
-
-
-def _end_ts(dtc: pd.Series) -> pd.Series:
-    """End of the instant an ISO value denotes (date only -> the whole day)."""
-    full = dtc_to_datetime(dtc)
-    day_end = dtc_to_date(dtc) + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)
-    return full.fillna(day_end)
-
-
 def derive_epoch(df: pd.DataFrame, dtc_var: str, se: pd.DataFrame) -> pd.Series:
     """EPOCH of each record from the subject's SE elements.
 
@@ -161,30 +201,33 @@ def derive_epoch(df: pd.DataFrame, dtc_var: str, se: pd.DataFrame) -> pd.Series:
     a date without time is compared at day precision, so a date-only record on
     the infusion day is TREATMENT, while one timed before the infusion start is
     SCREENING. Partial or missing dates get no EPOCH.
+
+    Elements are ordered by subject and TAETORD; each record is tested against
+    its subject's 1st, 2nd... element in turn (a subject has a handful), a
+    later match replacing an earlier one. Dates are parsed once per distinct value.
     """
     require(df, ["USUBJID", dtc_var], "derive_epoch")
     require(se, ["USUBJID", "SESTDTC", "SEENDTC", "EPOCH", "TAETORD"], "derive_epoch (SE)")
-    rec = pd.DataFrame({"USUBJID": df["USUBJID"].to_numpy(), "_row": np.arange(len(df))})
-    dtc = df[dtc_var].astype("string").reset_index(drop=True)
-    has_time = dtc.str.len().fillna(0) >= 16
-    rec["_lo"] = _start_ts(dtc).to_numpy()
-    rec["_hi"] = _end_ts(dtc).to_numpy()
-    rec["_timed"] = has_time.to_numpy()
-    el = se[["USUBJID", "EPOCH", "TAETORD"]].copy()
-    el["_s"] = _start_ts(se["SESTDTC"]).to_numpy()
-    el["_e"] = _end_ts(se["SEENDTC"]).to_numpy()
-    el["_sd"] = dtc_to_date(se["SESTDTC"]).to_numpy()
-    m = rec.merge(el, on="USUBJID", how="inner")
-    timed = m["_timed"]
-    # timed record: instant inside [start, end]; date-only: day overlaps the element's days
-    inside_timed = (m["_lo"] >= m["_s"]) & (m["_lo"] <= m["_e"])
-    inside_day = (m["_hi"] >= m["_sd"]) & (m["_lo"] <= m["_e"])
-    m = m[np.where(timed, inside_timed, inside_day)]
-    m = m.sort_values(["_row", "TAETORD"]).drop_duplicates("_row", keep="last")
-    out = pd.Series(pd.NA, index=range(len(df)), dtype="string")
-    out.iloc[m["_row"].to_numpy()] = m["EPOCH"].to_numpy()
-    out.index = df.index
-    return out
+    el = se.iloc[np.lexsort([pd.to_numeric(se["TAETORD"]).to_numpy(dtype="float64"),
+                             pd.factorize(se["USUBJID"], use_na_sentinel=False)[0]])]
+    el_subj, subjects = pd.factorize(el["USUBJID"], use_na_sentinel=False)
+    first = np.searchsorted(el_subj, np.arange(len(subjects)))
+    count = np.bincount(el_subj, minlength=len(subjects))
+    start_day, _, start, _, _ = _dtc_instants(el["SESTDTC"])
+    end = _dtc_instants(el["SEENDTC"])[3]
+    _, _, lo, hi, timed = _dtc_instants(df[dtc_var])
+    subj = pd.Index(subjects).get_indexer(df["USUBJID"])
+    n_el = np.where(subj >= 0, count[subj] if len(count) else 0, 0)
+    chosen = np.full(len(df), -1, dtype=np.intp)
+    for k in range(int(n_el.max()) if len(n_el) else 0):
+        rows = np.flatnonzero(n_el > k)
+        e = first[subj[rows]] + k
+        # timed record: instant inside [start, end]; date-only: day overlaps the element's days
+        inside = np.where(timed[rows], (lo[rows] >= start[e]) & (lo[rows] <= end[e]),
+                          (hi[rows] >= start_day[e]) & (lo[rows] <= end[e]))
+        chosen[rows[inside]] = e[inside]
+    epoch = np.append(el["EPOCH"].astype("string").to_numpy(dtype=object, na_value=pd.NA), pd.NA)
+    return pd.Series(epoch[chosen], index=df.index, dtype="string")
 
 
 # ------------------------------------------------------------------ baseline
@@ -202,28 +245,68 @@ def derive_lobxfl(df: pd.DataFrame, by: list[str], result_var: str, dtc_var: str
     d, t, start = _dtc_parts(df[dtc_var])
     r, rt, _ = _dtc_parts(rfxstdtc)
     same_day_ok = (d == r) & ~(~np.isnat(t) & ~np.isnat(rt) & (t > rt))
-    res = df[result_var]
-    has_res = (res.notna() & (res.astype("string") != "")).fillna(False).to_numpy(dtype=bool)
-    eligible = ((d < r) | same_day_ok) & has_res
+    eligible = ((d < r) | same_day_ok) & _has_text(df[result_var])
     seq_cols = [c for c in df.columns if c.endswith("SEQ")]
-    # the last candidate of each group in (time, --SEQ) order: a stable sort on
-    # the order alone keeps each group's records in that order
-    cand = df.loc[eligible, [*by, *seq_cols[:1]]].assign(_ts=start[eligible])
-    last = cand.sort_values(["_ts", *seq_cols[:1]], kind="mergesort").groupby(by, sort=False).tail(1).index
-    flag = pd.Series(np.where(df.index.isin(last), "Y", None), index=df.index, dtype="string")
-    return df.assign(**{flag_var: flag})
+    # groups as one integer code; rows with a missing key belong to no group (as in a groupby)
+    codes = [group_codes(df[k]) for k in by]
+    for c, _ in codes:
+        eligible &= c >= 0
+    group = combined_codes([(np.maximum(c, 0), n) for c, n in codes])
+    if group is None:
+        group = df.groupby(by, sort=False, dropna=False).ngroup().to_numpy()
+    cand = np.flatnonzero(eligible)
+    # the last candidate of each group in (time, --SEQ, row) order; NaT and a missing --SEQ sort last
+    ts = start[cand].view(np.int64)
+    ts = np.where(np.isnat(start[cand]), np.iinfo(np.int64).max, ts)
+    keys = [group[cand], ts]
+    if seq_cols:
+        keys.append(pd.to_numeric(df[seq_cols[0]]).to_numpy(dtype="float64", na_value=np.inf)[cand])
+    ordered = cand[np.lexsort([np.arange(len(cand)), *keys[::-1]])]
+    g = group[ordered]
+    last = ordered[np.r_[g[1:] != g[:-1], True]] if len(ordered) else ordered
+    flag = np.full(len(df), None, dtype=object)
+    flag[last] = "Y"
+    return df.assign(**{flag_var: pd.Series(flag, index=df.index, dtype="string")})
+
+
+def group_codes(values: pd.Series) -> tuple[np.ndarray, int]:
+    """Codes of a column in order of first appearance (-1 = missing) and how many
+    distinct values there are (text factorised by object identity first).
+
+    >>> group_codes(pd.Series(["b", None, "a", "b"]))
+    (array([ 0, -1,  1,  0]), 2)
+    """
+    if is_text_dtype(values.dtype):
+        f = factorize_text(values)
+        return np.asarray(f.codes, dtype=np.int64), len(f.uniques)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.int64), len(uniques)
+
+
+def _has_text(values: pd.Series) -> np.ndarray:
+    """Non-missing and not the empty string, as a boolean array (checked once per distinct value)."""
+    codes, distinct = distinct_values(values)
+    return (distinct.astype("string") != "").fillna(False).to_numpy(dtype=bool)[codes]
 
 
 def _dtc_parts(dtc: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Complete date, complete date-time and start instant (date only -> 00:00)
     of ISO values as datetime64 arrays (NaT where unknown), each distinct value
     parsed once."""
-    codes, uniques = pd.factorize(dtc.astype("string"), use_na_sentinel=False)
-    distinct = pd.Series(uniques, dtype="string")
+    return _dtc_instants(dtc)[:3]
+
+
+def _dtc_instants(dtc: pd.Series) -> tuple[np.ndarray, ...]:
+    """Per value of an ISO --DTC column: complete date, complete date-time,
+    start and end of the instant it denotes (date only -> 00:00 and 23:59:59)
+    as datetime64[ns] arrays (NaT where unknown), and whether it carries a time
+    (16 characters or more). Each distinct value is parsed once."""
+    pick, distinct = distinct_values(dtc.astype("string"))
     date, full = _dtc_to_date(distinct), _dtc_to_datetime(distinct)
     start = full.fillna(date)
-    pick = np.asarray(codes, dtype=np.intp)
-    return tuple(s.to_numpy(dtype="datetime64[ns]")[pick] for s in (date, full, start))
+    end = full.fillna(date + pd.Timedelta(days=1) - pd.Timedelta(seconds=1))
+    timed = (distinct.str.len().fillna(0) >= 16).to_numpy(dtype=bool)
+    return (*(s.to_numpy(dtype="datetime64[ns]")[pick] for s in (date, full, start, end)), timed[pick])
 
 
 # ------------------------------------------------------------------ SUPPQUAL
@@ -273,9 +356,27 @@ def sdtm_visit(visit: pd.Series, visitnum: pd.Series) -> pd.Series:
     >>> sdtm_visit(pd.Series(["M3", "UNSCHEDULED"]), pd.Series([4.0, 4.1])).tolist()
     ['M3', 'UNSCHEDULED 4.1']
     """
-    v = visit.astype("string")
-    num = pd.to_numeric(visitnum, errors="coerce").round(2).astype("Float64").astype("string")
+    pairs = pd.DataFrame({"v": visit.astype("string").to_numpy(), "n": pd.to_numeric(visitnum, errors="coerce")
+                          .to_numpy(dtype="float64", na_value=np.nan)}, index=visit.index)
+    return per_distinct_rows(_sdtm_visit, pairs).rename(visit.name)
+
+
+def _sdtm_visit(pairs: pd.DataFrame) -> pd.Series:
+    v, num = pairs["v"], pairs["n"].round(2).astype("Float64").astype("string")
     return v.mask(v.str.upper() == "UNSCHEDULED", "UNSCHEDULED " + num)
+
+
+def per_distinct_rows(fn: Callable[[pd.DataFrame], pd.Series], frame: pd.DataFrame) -> pd.Series:
+    """``fn(frame)`` worked out once per distinct row of ``frame`` (missing
+    values compare equal), aligned with ``frame``.
+
+    >>> f = pd.DataFrame({"a": ["x", "x", "y"], "b": [1, 1, 2]})
+    >>> per_distinct_rows(lambda d: d["a"] + d["b"].astype(str), f).tolist()
+    ['x1', 'x1', 'y2']
+    """
+    codes = frame.groupby(list(frame.columns), sort=False, dropna=False).ngroup().to_numpy()
+    distinct = frame.drop_duplicates().reset_index(drop=True)  # first appearances: the ngroup order
+    return pd.Series(fn(distinct).array.take(codes), index=frame.index)
 
 
 # ------------------------------------------------------------------ timing

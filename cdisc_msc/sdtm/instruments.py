@@ -19,7 +19,6 @@ Recoded item scores, weights and totals are ADaM's job.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -30,8 +29,9 @@ from cdisc_msc.scoring.eq5d import DIMENSIONS as EQ5D_DIMENSIONS
 from cdisc_msc.scoring.eq5d import VAS_TESTCD as EQ5D_VAS_TESTCD
 from cdisc_msc.scoring.sf36 import ITEMS as SF36_ITEMS
 from cdisc_msc.sdtm.common import (
-    add_days_and_epoch, add_subject_ids, derive_lobxfl, derive_seq, iso_date, require, sdtm_visit,
+    add_days_and_epoch, add_subject_ids, derive_lobxfl, derive_seq, iso_date, numbers_within, require, sdtm_visit,
 )
+from cdisc_msc.spec.apply import combined_codes, key_codes
 from cdisc_msc.spec.ct import load_ct
 
 SF36_CAT = "SF36 V2.0 STANDARD"
@@ -306,23 +306,73 @@ def finish_findings(df: pd.DataFrame, prefix: str, dm: pd.DataFrame, se: pd.Data
     return sequence_and_baseline(visit_timing(df, prefix, dm, se, sv), prefix, dm, order, lobxfl_by)
 
 
-def item_domain(ctx, prefix: str, forms: dict[str, list[Item]],
-                to_records: Callable[[pd.DataFrame, list[Item]], pd.DataFrame], note: str) -> pd.DataFrame:
+def item_domain(ctx, prefix: str, forms: dict[str, list[Item]], numeric: bool | frozenset[str],
+                note: str) -> pd.DataFrame:
     """QS or RS from wide instrument forms: identifiers and timing once per form
     row (``<prefix>DT`` -> ``<prefix>DTC``, VISIT, --DY, EPOCH), then one record
-    per item (``to_records``), then --SEQ and --LOBXFL by category and test code.
-    ``note`` (with ``{n}`` = items per form) goes to the record accounting.
+    per row and item with result and status (as :func:`form_item_records`),
+    --SEQ by category, visit and test code, and --LOBXFL by category and test code.
+    ``numeric`` as in :func:`form_item_records`; ``note`` (with ``{n}`` = items
+    per form) goes to the record accounting.
+
+    The long frame is assembled once, already in --SEQ order: the order is
+    worked out on (form row, item) pairs from codes of the few distinct
+    subjects, visits, categories and test codes, and each column is taken once.
     """
-    parts = []
+    reason, dtc = f"{prefix}ND", f"{prefix}DTC"
+    wides, values, pairs, all_items = [], [], [], []
+    offset = 0  # rows of the forms before this one
     for name, items in forms.items():
         form = ctx.form(name)
-        wide = add_subject_ids(form.assign(**{f"{prefix}DTC": iso_date(form[f"{prefix}DT"])}),
-                               ctx.subjects, ctx.config, prefix)
-        wide = visit_timing(wide, prefix, ctx.subjects, ctx.datasets.get("SE"), ctx.datasets.get("SV"))
-        recs = to_records(wide, items)
-        ctx.accounting.flow(name, prefix, len(form), len(recs), note.format(n=len(items)))
-        parts.append(recs)
-    cat, testcd = f"{prefix}CAT", f"{prefix}TESTCD"
-    out = sequence_and_baseline(pd.concat(parts, ignore_index=True), prefix, ctx.subjects,
-                                order=[cat, "VISITNUM", testcd], lobxfl_by=[cat, testcd])
-    return out.drop(columns=[c for c in out.columns if c.startswith("_") or c == "SUBJID"])
+        wide = _timed_form(ctx, prefix, form)
+        n, k = len(wide), len(items)
+        # records item by item, as form_item_records lists them: row and item positions over all forms
+        first_item = len(all_items)
+        pairs.append((np.tile(np.arange(offset, offset + n), k), np.repeat(np.arange(first_item, first_item + k), n)))
+        values.append(np.concatenate([answer_text(wide[i.column], i.decimals) for i in items]) if k
+                      else np.empty(0, dtype=object))
+        ctx.accounting.flow(name, prefix, len(form), n * k, note.format(n=k))
+        wides.append(wide.assign(**{reason: pd.Series(clean_text(wide[reason]), index=wide.index, dtype="string")}))
+        all_items.extend(items)
+        offset += n
+    timing = ["STUDYID", "DOMAIN", "USUBJID", "VISIT", "VISITNUM", dtc, f"{prefix}DY", "EPOCH", reason]
+    wide = pd.concat([w[timing] for w in wides], ignore_index=True)
+    row, item = (np.concatenate(p) for p in zip(*pairs))
+    order = _seq_order(wide, all_items, row, item)
+    row, item = row[order], item[order]
+    long = wide.take(row).reset_index(drop=True)
+    for var, attr in ((f"{prefix}TESTCD", "testcd"), (f"{prefix}TEST", "test"), (f"{prefix}CAT", "cat")):
+        # object columns of shared str (one per item): no per-record string validation
+        long[var] = pd.Series(np.array([getattr(i, attr) for i in all_items], dtype=object)[item], dtype=object)
+    long["_VALUE"] = pd.Series(np.concatenate(values)[order], dtype="string")
+    mask = (numeric if isinstance(numeric, bool)
+            else np.array([i.testcd in numeric for i in all_items], dtype=bool)[item])
+    long = result_and_status(long, prefix, reason, mask).drop(columns=[reason, "_VALUE"])
+    long[f"{prefix}SEQ"] = numbers_within(long["USUBJID"])
+    # the infusion start looked up once per form row, then spread to the records
+    rfx = wide["USUBJID"].map(ctx.subjects.drop_duplicates("USUBJID").set_index("USUBJID")["RFXSTDTC"]).take(row)
+    return derive_lobxfl(long, ["USUBJID", f"{prefix}CAT", f"{prefix}TESTCD"], f"{prefix}ORRES", dtc, rfx,
+                         f"{prefix}LOBXFL")
+
+
+def _timed_form(ctx, prefix: str, form: pd.DataFrame) -> pd.DataFrame:
+    """A wide form with STUDYID, DOMAIN, USUBJID, --DTC (from ``<prefix>DT``),
+    VISIT, --DY and EPOCH, one row per form row."""
+    wide = add_subject_ids(form.assign(**{f"{prefix}DTC": iso_date(form[f"{prefix}DT"])}),
+                           ctx.subjects, ctx.config, prefix)
+    return visit_timing(wide, prefix, ctx.subjects, ctx.datasets.get("SE"), ctx.datasets.get("SV"))
+
+
+def _seq_order(wide: pd.DataFrame, items: list[Item], row: np.ndarray, item: np.ndarray) -> np.ndarray:
+    """Positions of the (``row``, ``item``) records after a stable sort by USUBJID,
+    category, VISITNUM and test code (missing values last, as :func:`derive_seq`),
+    from codes of the wide rows and of the items."""
+    subj, n_subj = key_codes(wide["USUBJID"], na_first=False)
+    visit, n_visit = key_codes(wide["VISITNUM"], na_first=False)
+    cat, n_cat = key_codes(pd.Series([i.cat for i in items], dtype=object), na_first=False)
+    testcd, n_testcd = key_codes(pd.Series([i.testcd for i in items], dtype=object), na_first=False)
+    parts = [(subj[row], n_subj), (cat[item], n_cat), (visit[row], n_visit), (testcd[item], n_testcd)]
+    combined = combined_codes(parts)
+    if combined is None:
+        return np.lexsort([c for c, _ in parts][::-1])
+    return np.argsort(combined, kind="stable")

@@ -16,7 +16,7 @@ import pandas as pd
 
 from cdisc_msc.raw.forms import LB_TESTS
 from cdisc_msc.sdtm.build import SdtmContext
-from cdisc_msc.sdtm.common import DerivationError, add_subject_ids, iso_date, require
+from cdisc_msc.sdtm.common import DerivationError, add_subject_ids, iso_date, per_distinct, per_distinct_rows, require
 from cdisc_msc.sdtm.instruments import NOT_DONE, finish_findings, number_text
 from cdisc_msc.spec.ct import load_ct
 
@@ -69,18 +69,25 @@ def map_tests(lb: pd.DataFrame) -> pd.DataFrame:
     [['RBC', 'Erythrocytes', 'URINE']]
     """
     require(lb, ["LBTESTCD"], "map_tests")
-    raw = lb["LBTESTCD"].astype("string")
-    unknown = sorted(set(raw.dropna()) - set(TESTS))
+    codes, distinct = pd.factorize(lb["LBTESTCD"].astype("string"), use_na_sentinel=True)
+    unknown = sorted(set(distinct) - set(TESTS))
     if unknown:
         raise DerivationError(f"map_tests: raw lab test code(s) without a mapping: {', '.join(unknown)}")
     names = ct_test_names()
-    out = lb.copy()
-    out["LBTESTCD"] = raw.map({k: t.testcd for k, t in TESTS.items()}).astype("string")
-    out["LBTEST"] = out["LBTESTCD"].map(names).astype("string")
-    out["LBSPEC"] = raw.map({k: t.spec for k, t in TESTS.items()}).astype("string")
-    out["LBCAT"] = raw.map({k: t.cat for k, t in TESTS.items()}).astype("string")
-    out["_STDU"] = raw.map({k: u for k, (_, u) in LB_TESTS.items()}).astype("string")
-    return out
+    codes = np.asarray(codes, dtype=np.intp)
+
+    def per_test(value: dict[str, str]) -> pd.Series:
+        """A text per raw test code, spread to the records (the trailing entry: code -1, missing)."""
+        table = np.array([value[t] for t in distinct] + [None], dtype=object)
+        return pd.Series(table[codes], index=lb.index, dtype="string")
+
+    return lb.assign(
+        LBTESTCD=per_test({k: t.testcd for k, t in TESTS.items()}),
+        LBTEST=per_test({k: names[t.testcd] for k, t in TESTS.items()}),
+        LBSPEC=per_test({k: t.spec for k, t in TESTS.items()}),
+        LBCAT=per_test({k: t.cat for k, t in TESTS.items()}),
+        _STDU=per_test({k: u for k, (_, u) in LB_TESTS.items()}),
+    )
 
 
 def standardise(lb: pd.DataFrame) -> pd.DataFrame:
@@ -93,16 +100,16 @@ def standardise(lb: pd.DataFrame) -> pd.DataFrame:
     """
     require(lb, ["LBORRES", "LBORRESU", "LBORNRLO", "LBORNRHI", "_STDU"], "standardise")
     out = lb.copy()
-    has_res = out["LBORRES"].notna() & (out["LBORRES"].astype("string").str.strip() != "")
-    unit = out["LBORRESU"].astype("string")
-    pairs = pd.Series(list(zip(unit.fillna(""), out["_STDU"].fillna(""))), index=out.index)
-    factor = pairs.map(UNIT_FACTORS).astype("float64")
+    orres = per_distinct(_strip, out["LBORRES"].astype("string"))
+    has_res = (orres != "").fillna(False)
+    pairs = pd.DataFrame({"u": out["LBORRESU"].astype("string").fillna(""),
+                          "s": out["_STDU"].astype("string").fillna("")})
+    factor = per_distinct_rows(_unit_factor, pairs)
     bad = has_res & factor.isna()
     if bad.any():
-        shown = sorted({f"{u or '(none)'} -> {s}" for u, s in pairs[bad]})
+        shown = sorted({f"{u or '(none)'} -> {s}" for u, s in pairs[bad].drop_duplicates().itertuples(index=False)})
         raise DerivationError(f"standardise: no conversion for lab unit(s) {', '.join(shown)}")
-    orres = out["LBORRES"].astype("string").str.strip()
-    num = pd.to_numeric(orres, errors="coerce")
+    num = per_distinct(_number, orres)
     text_only = has_res & num.isna()
     if (text_only & (factor != 1.0)).any():
         raise DerivationError("standardise: a non-numeric lab result needs a unit conversion")
@@ -112,8 +119,21 @@ def standardise(lb: pd.DataFrame) -> pd.DataFrame:
     out["LBSTRESC"] = number_text(stresn).mask(factor == 1.0, orres).where(has_res)
     out["LBSTRESU"] = out["_STDU"].where(has_res)
     for orig, std in (("LBORNRLO", "LBSTNRLO"), ("LBORNRHI", "LBSTNRHI")):
-        out[std] = (pd.to_numeric(out[orig].astype("string"), errors="coerce") * factor).round(10).astype("float64")
+        out[std] = (per_distinct(_number, out[orig].astype("string")) * factor).round(10).astype("float64")
     return out
+
+
+def _strip(values: pd.Series) -> pd.Series:
+    return values.str.strip()
+
+
+def _number(values: pd.Series) -> pd.Series:
+    return pd.to_numeric(values, errors="coerce")
+
+
+def _unit_factor(pairs: pd.DataFrame) -> pd.Series:
+    """Conversion factor per (original unit, standard unit) row; NaN when none is known."""
+    return pd.Series([UNIT_FACTORS.get(k, np.nan) for k in zip(pairs["u"], pairs["s"])], dtype="float64")
 
 
 def reference_indicator(stresn: pd.Series, lo: pd.Series, hi: pd.Series) -> pd.Series:
@@ -134,9 +154,9 @@ def lab_records(lb: pd.DataFrame) -> pd.DataFrame:
     require(lb, ["LBDT", "LBND", "LBORRES"], "lab_records")
     out = standardise(map_tests(lb))
     out["LBNRIND"] = reference_indicator(out["LBSTRESN"], out["LBSTNRLO"], out["LBSTNRHI"])
-    done = out["LBORRES"].notna() & (out["LBORRES"].astype("string").str.strip() != "")
+    done = (per_distinct(_strip, out["LBORRES"].astype("string")) != "").fillna(False)
     out["LBSTAT"] = pd.Series(pd.NA, index=out.index, dtype="string").mask(~done, NOT_DONE)
-    reason = out["LBND"].astype("string").str.strip()
+    reason = per_distinct(_strip, out["LBND"].astype("string"))
     out["LBREASND"] = reason.where(~done & (reason != ""))
     out["LBDTC"] = iso_date(out["LBDT"])
     return out.drop(columns=["LBDT", "LBND", "_STDU"])

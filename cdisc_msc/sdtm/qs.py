@@ -37,5 +37,5 @@ def questionnaire_records(form: pd.DataFrame, items: list[Item]) -> pd.DataFrame
 def build(ctx: SdtmContext) -> dict[str, pd.DataFrame]:
     """QS from sf36.csv and eq5d.csv: identifiers and timing per questionnaire
     (form row), then one record per item."""
-    return {"QS": item_domain(ctx, "QS", FORMS, questionnaire_records,
+    return {"QS": item_domain(ctx, "QS", FORMS, True,
                               "{n} item records per questionnaire; unanswered items QSSTAT=NOT DONE")}

@@ -37,5 +37,5 @@ def classification_records(form: pd.DataFrame, items: list[Item]) -> pd.DataFram
 def build(ctx: SdtmContext) -> dict[str, pd.DataFrame]:
     """RS from sledai.csv and bilag.csv: identifiers and timing per form row,
     then one record per item."""
-    return {"RS": item_domain(ctx, "RS", FORMS, classification_records,
+    return {"RS": item_domain(ctx, "RS", FORMS, NUMERIC_TESTCDS,
                               "{n} item records per form; not-recorded items RSSTAT=NOT DONE")}

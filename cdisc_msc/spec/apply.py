@@ -13,6 +13,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from cdisc_msc.io.columns import Factorized, factorize_column, is_text_dtype
 from cdisc_msc.spec.model import Dataset
 
 
@@ -46,9 +47,11 @@ def conform(df: pd.DataFrame, ds: Dataset, allow_missing: Iterable[str] = ()) ->
         if var.is_numeric:
             out[var.name] = pd.to_numeric(col, errors="raise").astype("float64")
         else:
-            # an explicit object Series: pandas 3 would otherwise infer its str dtype (NaN for missing)
-            out[var.name] = pd.Series(text_objects(col), index=df.index, dtype=object)
-    return pd.DataFrame(out, index=df.index).reset_index(drop=True)
+            # an explicit object Series: pandas 3 would otherwise infer its str dtype (NaN for missing);
+            # text_objects gives a new array, so the Series may own it without a copy
+            out[var.name] = pd.Series(text_objects(col), index=df.index, dtype=object, copy=False)
+    # copy=False: the columns are new already; pandas would otherwise copy them into one 2-D block
+    return pd.DataFrame(out, index=df.index, copy=False).reset_index(drop=True)
 
 
 def text_objects(col: pd.Series) -> np.ndarray:
@@ -62,7 +65,7 @@ def text_objects(col: pd.Series) -> np.ndarray:
     ['A', None, None]
     """
     if isinstance(col.dtype, pd.StringDtype):
-        return col.to_numpy(dtype=object, na_value=None)
+        return col.to_numpy(dtype=object, na_value=None, copy=True)
     if col.dtype == object and pd.api.types.infer_dtype(col, skipna=True) in ("string", "empty"):
         arr = col.to_numpy(dtype=object, copy=True)
         arr[pd.isna(arr)] = None
@@ -71,15 +74,107 @@ def text_objects(col: pd.Series) -> np.ndarray:
     return s.to_numpy(dtype=object, na_value=None)
 
 
+def key_codes(col: pd.Series | np.ndarray, na_first: bool = True) -> tuple[np.ndarray, int]:
+    """Integer codes of a key column whose order is the order of its values,
+    and how many codes there are: one code per distinct value (sorted), and
+    missing values first (code 0) or last (the highest code).
+
+    Sorting on these codes orders exactly as a sort on the values themselves,
+    at the cost of one factorisation (cheap when values share their objects).
+
+    >>> key_codes(pd.Series(["b", None, "a", "b"]))
+    (array([2, 0, 1, 2]), 3)
+    >>> key_codes(pd.Series([2.0, None, 1.0]), na_first=False)
+    (array([1, 2, 0]), 3)
+    """
+    codes, n = _sorted_factorize(pd.Series(col) if isinstance(col, np.ndarray) else col)
+    missing = codes < 0
+    if not missing.any():
+        return codes, n
+    return (codes + 1, n + 1) if na_first else (np.where(missing, n, codes), n + 1)
+
+
+def _sorted_factorize(col: pd.Series) -> tuple[np.ndarray, int]:
+    """Codes in the sorted order of the distinct values (-1 = missing) and their count.
+
+    Text is factorised with the writers' factorisation (by object identity
+    where values share their string objects, a cheap integer hash), then the
+    few distinct values are sorted; anything else by ``pd.factorize``.
+    """
+    if is_text_dtype(col.dtype):
+        f = factorize_text(col)
+        try:
+            rank = np.full(len(f.uniques) + 1, -1, dtype=np.int64)  # the last entry: code -1 stays -1
+            rank[np.argsort(f.uniques, kind="stable")] = np.arange(len(f.uniques))
+        except TypeError:  # mixed types: pandas' sort handles them
+            pass
+        else:
+            return rank[np.asarray(f.codes, dtype=np.intp)], len(f.uniques)
+    codes, uniques = pd.factorize(col, sort=True, use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.int64), len(uniques)
+
+
+def factorize_text(col: pd.Series) -> Factorized:
+    """The writers' factorisation of a text column (by object identity where
+    values share their string objects), missing values (None, NaN, pd.NA) as
+    code -1. Where pd.NA defeats its comparisons, a plain factorisation.
+
+    >>> f = factorize_text(pd.Series(["b", pd.NA, "b", "a"], dtype=object))
+    >>> f.codes.tolist(), f.uniques.tolist()
+    ([0, -1, 0, 1], ['b', 'a'])
+    """
+    try:
+        return factorize_column(col)
+    except TypeError:  # "boolean value of NA is ambiguous"
+        codes, uniques = pd.factorize(col, use_na_sentinel=True)
+        return Factorized(np.asarray(codes), np.asarray(uniques, dtype=object))
+
+
+def combined_codes(parts: list[tuple[np.ndarray, int]]) -> np.ndarray | None:
+    """One int64 code per row ordering as the tuple of ``parts`` (codes, count)
+    ordered lexicographically (mixed radix), or None when the counts' product
+    would not fit in 63 bits.
+
+    >>> combined_codes([(np.array([1, 0, 1]), 2), (np.array([0, 2, 1]), 3)]).tolist()
+    [3, 2, 4]
+    """
+    size = 1
+    for _, n in parts:
+        size *= max(n, 1)
+    if size >= 2 ** 62:
+        return None
+    out = np.zeros(len(parts[0][0]) if parts else 0, dtype=np.int64)
+    for codes, n in parts:
+        out *= max(n, 1)
+        out += codes
+    return out
+
+
+def stable_order(df: pd.DataFrame, keys: list[str], na_first: bool = True) -> np.ndarray | None:
+    """Positions of the rows of ``df`` after a stable sort by ``keys``
+    (missing values first or last), or None when the rows are in that order
+    already (a stable sort would not move them, so callers can skip the copy).
+    """
+    parts = [key_codes(df[k], na_first) for k in keys]
+    combined = combined_codes(parts)
+    if combined is None:  # too many distinct key tuples for one int64: sort the codes together
+        return np.lexsort([c for c, _ in parts][::-1])
+    if len(combined) < 2 or bool((combined[1:] >= combined[:-1]).all()):
+        return None
+    return np.argsort(combined, kind="stable")
+
+
 def sort_by_keys(df: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
     """Sort records by the dataset keys (stable; missing values first).
 
     Each key is factorised in sorted order once and the integer codes are
-    sorted together, which orders exactly as a stable multi-column sort.
+    sorted together, which orders exactly as a stable multi-column sort;
+    records already in key order are not copied.
     """
     keys = [k for k in ds.keys if k in df.columns]
     if not keys or df.empty:
         return df.reset_index(drop=True)
-    codes = [pd.factorize(df[k], sort=True, use_na_sentinel=True)[0] for k in keys]
-    order = np.lexsort(codes[::-1])
+    order = stable_order(df, keys, na_first=True)
+    if order is None:
+        return df.reset_index(drop=True)
     return df.iloc[order].reset_index(drop=True)
