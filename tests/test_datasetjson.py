@@ -188,3 +188,26 @@ def test_rows_with_missing_values_and_escaped_text_by_hand(tmp_path):
     assert text.endswith(f'"rows":{rows}}}\n')
     lines = write_dataset_json(frame, meta, tmp_path, ndjson=True, **kw).read_text(encoding="utf-8").splitlines()
     assert lines[1:] == [r'["x\",\"y",1,"K"]', '["",null,"K"]', r'["b\\",2.5,"K"]', r'["x\",\"y",null,"K"]']
+
+
+def test_reused_buffers_give_the_same_chunks_as_copies():
+    """With reuse_buffers each chunk is a view of one of three buffers used in turn: taken one by one
+    (as the file writer does), the chunks are the bytes of the copying encoder, padding and all."""
+    from cdisc_msc.io.datasetjson import encoded_rows
+
+    n = 50
+    frame = pd.DataFrame({
+        "T": [("x" * (i % 7)) or None for i in range(n)],  # lengths 0-6: padded items, missing text
+        "N": [float(i) if i % 5 else np.nan for i in range(n)],
+        "W": ["long value " * (i % 3) for i in range(n)],  # wide last column: padding passes the row end
+    })
+    columns = [{"name": "T", "dataType": "string"}, {"name": "N", "dataType": "integer"},
+               {"name": "W", "dataType": "string"}]
+    for ndjson in (False, True):
+        copies = list(encoded_rows(frame, columns, "T", ndjson=ndjson, rows_per_chunk=7))
+        views = [bytes(v) for v in encoded_rows(frame, columns, "T", ndjson=ndjson, rows_per_chunk=7,
+                                                  reuse_buffers=True)]
+        assert views == copies
+    rows = b"".join(copies).decode().splitlines()
+    assert rows[0] == '["",null,""]' and rows[1] == '["x",1,"long value"]'
+    assert len(rows) == n

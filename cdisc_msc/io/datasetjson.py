@@ -34,7 +34,7 @@ import pandas as pd
 
 from cdisc_msc.io.columns import Factorized, FrameColumns, columns_for, factorize_column
 from cdisc_msc.io.meta import XptDataset, XptVariable
-from cdisc_msc.io.xpt import _write_atomically
+from cdisc_msc.io.xpt import REUSED_AFTER, _write_atomically
 from cdisc_msc.problems import InputError, Problem, ProblemReport
 
 DATASET_JSON_VERSION = "1.1.0"
@@ -220,7 +220,9 @@ def _target(path: str | Path, meta: XptDataset, ndjson: bool) -> Path:
     return path / f"{meta.name.lower()}.{'ndjson' if ndjson else 'json'}" if path.is_dir() else path
 
 
-ROWS_PER_CHUNK = 32_768
+ROWS_PER_CHUNK = 16_384
+"""Rows assembled at a time: a few MB, which stay in the CPU cache while every group is written
+into them (16,384 rows took 10-15 % less CPU than 32,768 at 10,000 subjects)."""
 MERGED_TOKENS = 1 << 14
 """Adjacent columns are packed as one item while all combinations of their tokens are at most this many."""
 PAD = b"\0"
@@ -373,9 +375,27 @@ def _at_offsets(buffer: np.ndarray, width: int) -> np.ndarray:
     return np.ndarray(shape=(len(buffer) - width + 1,), dtype=f"V{width}", buffer=buffer, strides=(1,))
 
 
-def _row_bytes(groups: list[_Group], start: int, stop: int, repaired: int | None = None) -> bytes:
-    """Rows ``start:stop`` as JSON text: each group's item written at its byte offset in the
-    rows, group after group (its padding overwritten by what follows, see ``_repaired``)."""
+class _Buffers:
+    """Byte buffers handed out in turn, each grown as needed: a buffer is handed out again only
+    after ``count - 1`` others were (so a chunk stays valid while the next ones are made)."""
+
+    def __init__(self, count: int) -> None:
+        self._slots = [np.empty(0, dtype=np.uint8) for _ in range(count)]
+        self._next = 0
+
+    def take(self, size: int) -> np.ndarray:
+        """A uint8 buffer of at least ``size`` bytes."""
+        i, self._next = self._next, (self._next + 1) % len(self._slots)
+        if len(self._slots[i]) < size:
+            self._slots[i] = np.empty(size + size // 4, dtype=np.uint8)  # room for the next, wider chunk
+        return self._slots[i]
+
+
+def _row_bytes(groups: list[_Group], start: int, stop: int, repaired: int | None = None,
+               buffers: _Buffers | None = None) -> np.ndarray:
+    """Rows ``start:stop`` as JSON text (a uint8 array): each group's item written at its byte
+    offset in the rows, group after group (its padding overwritten by what follows, see
+    ``_repaired``). The rows are made in a buffer of ``buffers`` (default: a new one)."""
     repaired = _repaired(groups) if repaired is None else repaired
     codes = [g.codes(start, stop) for g in groups]
     lengths = [g.lengths[c] for g, c in zip(groups, codes)]
@@ -384,7 +404,8 @@ def _row_bytes(groups: list[_Group], start: int, stop: int, repaired: int | None
         row += length
     ends = np.cumsum(row)
     total = int(ends[-1]) if len(ends) else 0
-    out = np.empty(total + max(g.width for g in groups), dtype=np.uint8)  # room for the last padding
+    size = total + max(g.width for g in groups)  # room for the last padding
+    out = buffers.take(size) if buffers is not None else np.empty(size, dtype=np.uint8)
     offset = ends - row
     offsets = []
     for j, (group, code, length) in enumerate(zip(groups, codes, lengths)):
@@ -402,15 +423,18 @@ def _row_bytes(groups: list[_Group], start: int, stop: int, repaired: int | None
             rows = length == size
             if rows.any():
                 _at_offsets(out, size)[at[rows]] = group.exact(size)[code[rows]]
-    return out[:total].tobytes()
+    return out[:total]
 
 
 def encoded_rows(frame: pd.DataFrame, columns: list[dict[str, Any]], dataset: str, ndjson: bool = False,
-                 rows_per_chunk: int = ROWS_PER_CHUNK, frame_columns: FrameColumns | None = None) -> Iterator[bytes]:
+                 rows_per_chunk: int = ROWS_PER_CHUNK, frame_columns: FrameColumns | None = None,
+                 reuse_buffers: bool = False) -> Iterator[bytes | memoryview]:
     """The rows as JSON text in chunks, the same bytes as ``_dumps`` of each row of ``dataset_rows``
     (comma-separated for ``.json``, one per line for NDJSON); raises ``DatasetJsonError``.
 
     ``frame_columns``: the frame's column cache (``cdisc_msc.io.columns``), shared with the other writers.
+    With ``reuse_buffers`` the chunks are memoryviews of a few buffers used in turn, each valid
+    until ``REUSED_AFTER`` more chunks were taken (what ``_write_atomically`` allows): no copy per chunk.
     """
     report = ProblemReport()
     for name in (c["name"] for c in columns if c["name"] not in frame.columns):
@@ -428,13 +452,16 @@ def encoded_rows(frame: pd.DataFrame, columns: list[dict[str, Any]], dataset: st
         return
     groups = _groups(tokens, b"]\n" if ndjson else b"],")  # JSON: every row but the last is followed by a comma
     repaired = _repaired(groups)
+    buffers = _Buffers(REUSED_AFTER + 1) if reuse_buffers else None
     for start in range(0, len(frame), rows_per_chunk):
         stop = min(start + rows_per_chunk, len(frame))
-        chunk = _row_bytes(groups, start, stop, repaired)
-        yield chunk[:-1] if stop == len(frame) and not ndjson else chunk
+        chunk = _row_bytes(groups, start, stop, repaired, buffers)
+        if stop == len(frame) and not ndjson:
+            chunk = chunk[:-1]
+        yield memoryview(chunk) if reuse_buffers else chunk.tobytes()
 
 
-def _json_file(header: dict[str, Any], rows: Iterator[bytes], ndjson: bool) -> Iterator[bytes]:
+def _json_file(header: dict[str, Any], rows: Iterator[bytes | memoryview], ndjson: bool) -> Iterator[bytes | memoryview]:
     if ndjson:
         yield (_dumps(header) + "\n").encode("utf-8")
         yield from rows
@@ -477,8 +504,8 @@ def write_dataset_json(
                      file_oid, db_last_modified, originator, source_system, metadata_ref)
     target = _target(path, meta, ndjson)
     # every value is checked before the first row is written; on an error the temporary file is removed
-    _write_atomically(target, _json_file(header, encoded_rows(frame, cols, meta.name, ndjson,
-                                                                             frame_columns=frame_columns), ndjson))
+    rows = encoded_rows(frame, cols, meta.name, ndjson, frame_columns=frame_columns, reuse_buffers=True)
+    _write_atomically(target, _json_file(header, rows, ndjson))
     return target
 
 
