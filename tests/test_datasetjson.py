@@ -211,3 +211,52 @@ def test_reused_buffers_give_the_same_chunks_as_copies():
     rows = b"".join(copies).decode().splitlines()
     assert rows[0] == '["",null,""]' and rows[1] == '["x",1,"long value"]'
     assert len(rows) == n
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_row_assembly_equals_json_dumps_of_each_row(seed):
+    """Random widths, missing values and column counts: the padded group writes (and the leading
+    groups written last, padded or exactly) give the bytes of json.dumps row by row."""
+    from cdisc_msc.io.datasetjson import dataset_rows, encoded_rows
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 400))
+    frame, columns = {}, []
+    for j in range(int(rng.integers(1, 9))):
+        if rng.random() < 0.5:
+            pool = ["x" * int(k) + 'é"\\'[: int(k) % 4] for k in rng.integers(0, 40, int(rng.integers(1, 30)))]
+            values = [pool[i] if rng.random() > 0.2 else None for i in rng.integers(0, len(pool), n)]
+            frame[f"C{j}"], dtype = pd.Series(values, dtype=object), "string"
+        else:
+            values = np.round(rng.normal(0, 10 ** rng.integers(0, 6), n), int(rng.integers(0, 3)))
+            values[rng.random(n) < 0.2] = np.nan
+            frame[f"C{j}"], dtype = pd.Series(values), "float"
+        columns.append({"name": f"C{j}", "dataType": dtype})
+    frame = pd.DataFrame(frame)
+    rows = dataset_rows(frame, columns, "T")
+    expected = ",".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in rows).encode("utf-8")
+    for chunk_rows in (1, 7, 1000):
+        assert b"".join(encoded_rows(frame, columns, "T", rows_per_chunk=chunk_rows)) == expected
+        views = [bytes(v) for v in encoded_rows(frame, columns, "T", rows_per_chunk=chunk_rows, reuse_buffers=True)]
+        assert b"".join(views) == expected
+
+
+def test_leading_groups_written_padded_where_the_next_ones_cover_it():
+    """Three groups (too many combinations to merge): a constant-width one, a narrow one of varied
+    widths, then a wide one whose padding passes the end of short rows onto the next row."""
+    from cdisc_msc.io.datasetjson import _groups, _leading_exact, column_tokens, encoded_rows
+    from cdisc_msc.problems import ProblemReport
+
+    n = 3000
+    i = np.arange(n)
+    frame = pd.DataFrame({
+        "A": [f"ID{k:04d}" for k in i % 200],  # 200 values, one width
+        "B": [f"{k}" for k in (i * 7) % 100],  # 100 values, widths 1-2
+        "C": [f"{k:03d}" + "c" * (k % 90) for k in (i * 13) % 300],  # 300 values, widths 3-92
+    }, dtype=object)
+    columns = [{"name": c, "dataType": "string"} for c in "ABC"]
+    tokens = [column_tokens(frame[c["name"]], c, "T", ProblemReport()) for c in columns]
+    leading = _leading_exact(_groups(tokens, b"],"))
+    assert leading == [False, False, True]  # A and B padded (B's padding lands on C's token), C exactly
+    expected = ",".join(json.dumps([a, b, c], separators=(",", ":")) for a, b, c in frame.itertuples(index=False))
+    assert b"".join(encoded_rows(frame, columns, "T", rows_per_chunk=512)) == expected.encode()

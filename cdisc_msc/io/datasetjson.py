@@ -350,14 +350,14 @@ def _groups(columns: list[_Tokens], end: bytes) -> list[_Group]:
 
 
 def _repaired(groups: list[_Group]) -> int:
-    """How many leading groups ``_row_bytes`` writes exactly, the others being written padded.
+    """How many leading groups ``_row_bytes`` writes last, after the others.
 
     A group's item is written whole, padding included, at its row position,
     group after group: the padding is overwritten by the next group of the
     row or, past the end of the row, it lands on the first groups of the next
-    row, which are written last, exactly (no padding). Returns how many
-    leading groups cover the most padding that can pass the end of a row
-    (all of them when a row can be shorter than that).
+    row, which are written last. Returns how many leading groups cover the
+    most padding that can pass the end of a row (all of them when a row can
+    be shorter than that).
     """
     shortest = [int(g.lengths.min()) for g in groups]
     after = np.cumsum(shortest[::-1])[::-1].tolist()[1:] + [0]  # least bytes after each group in a row
@@ -367,6 +367,20 @@ def _repaired(groups: list[_Group]) -> int:
         covered += shortest[count]
         count += 1
     return count
+
+
+def _leading_exact(groups: list[_Group]) -> list[bool]:
+    """For each leading group written last (``_repaired``), whether it is written exactly.
+
+    They are written in order too, so a group's padding is harmless when the
+    following leading groups of the row always cover it (they are written
+    after it); only a group whose padding may reach past them, onto the groups
+    written first, is written exactly (one write per token length, slower).
+    """
+    leading = groups[:_repaired(groups)]
+    shortest = [int(g.lengths.min()) for g in leading]
+    after = np.cumsum(shortest[::-1])[::-1].tolist()[1:] + [0] if leading else []
+    return [g.width - low > rest for g, low, rest in zip(leading, shortest, after)]
 
 
 def _at_offsets(buffer: np.ndarray, width: int) -> np.ndarray:
@@ -391,12 +405,14 @@ class _Buffers:
         return self._slots[i]
 
 
-def _row_bytes(groups: list[_Group], start: int, stop: int, repaired: int | None = None,
+def _row_bytes(groups: list[_Group], start: int, stop: int, leading: list[bool] | None = None,
                buffers: _Buffers | None = None) -> np.ndarray:
     """Rows ``start:stop`` as JSON text (a uint8 array): each group's item written at its byte
     offset in the rows, group after group (its padding overwritten by what follows, see
-    ``_repaired``). The rows are made in a buffer of ``buffers`` (default: a new one)."""
-    repaired = _repaired(groups) if repaired is None else repaired
+    ``_repaired``), the ``leading`` groups last (``_leading_exact``: True where written exactly).
+    The rows are made in a buffer of ``buffers`` (default: a new one)."""
+    leading = _leading_exact(groups) if leading is None else leading
+    repaired = len(leading)
     codes = [g.codes(start, stop) for g in groups]
     lengths = [g.lengths[c] for g, c in zip(groups, codes)]
     row = lengths[0].copy()
@@ -414,9 +430,9 @@ def _row_bytes(groups: list[_Group], start: int, stop: int, repaired: int | None
         else:
             _at_offsets(out, group.width)[offset] = group.data[code]
         offset += length
-    for group, code, length, at in zip(groups, codes, lengths, offsets):
+    for group, code, length, at, exact in zip(groups, codes, lengths, offsets, leading):
         sizes = np.unique(group.lengths)
-        if len(sizes) == 1:  # one length: no padding
+        if not exact or len(sizes) == 1:  # padding overwritten by the next leading groups, or none
             _at_offsets(out, group.width)[at] = group.data[code]
             continue
         for size in sizes.tolist():  # the tokens of each length, cut to it
@@ -451,11 +467,11 @@ def encoded_rows(frame: pd.DataFrame, columns: list[dict[str, Any]], dataset: st
         yield b"[]\n" * len(frame) if ndjson else b",".join([b"[]"] * len(frame))
         return
     groups = _groups(tokens, b"]\n" if ndjson else b"],")  # JSON: every row but the last is followed by a comma
-    repaired = _repaired(groups)
+    leading = _leading_exact(groups)
     buffers = _Buffers(REUSED_AFTER + 1) if reuse_buffers else None
     for start in range(0, len(frame), rows_per_chunk):
         stop = min(start + rows_per_chunk, len(frame))
-        chunk = _row_bytes(groups, start, stop, repaired, buffers)
+        chunk = _row_bytes(groups, start, stop, leading, buffers)
         if stop == len(frame) and not ndjson:
             chunk = chunk[:-1]
         yield memoryview(chunk) if reuse_buffers else chunk.tobytes()
