@@ -38,3 +38,10 @@ def test_text_shared_objects_and_equal_copies_factorise_by_value():
     copies = pd.Series(["".join(["A", "B"]) for _ in range(5000)] + ["C"], dtype=object)  # equal, distinct objects
     f = factorize_column(copies)
     assert set(f.codes[:5000].tolist()) == {0} and f.codes[-1] == 1 and f.uniques.tolist() == ["AB", "C"]
+
+
+def test_one_object_throughout_is_one_value_or_all_missing():
+    f = factorize_column(pd.Series(["MSC-SLE"] * 5, dtype=object))
+    assert f.codes.tolist() == [0] * 5 and f.uniques.tolist() == ["MSC-SLE"] and not f.has_missing
+    f = factorize_column(pd.Series([None] * 3, dtype=object))
+    assert f.codes.tolist() == [-1] * 3 and f.uniques.tolist() == [] and f.has_missing

@@ -76,6 +76,11 @@ def _factorize_objects(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``_factorize_text`` of a contiguous object array."""
     if len(objects) == 0:
         return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=object)
+    addresses = _object_addresses(objects)
+    if bool((addresses == addresses[0]).all()):  # one object throughout (STUDYID, DOMAIN): no hashing
+        if pd.isna(objects[0]):
+            return np.full(len(objects), -1, dtype=np.intp), np.zeros(0, dtype=object)
+        return np.zeros(len(objects), dtype=np.intp), objects[:1].copy()
     if _identity_pays_off(objects):
         return _factorize_by_identity(objects)
     constant = _factorize_constant(objects)
