@@ -172,47 +172,83 @@ def build_adam_stage(inputs: Inputs, sdtm: dict, notify: Callable[[str], None] |
                       progress=(lambda d: notify(f"adam:{d}")) if notify else None, consume=True)
 
 
+WRITER_THREADS = 2
+"""Datasets written at once. numpy and pandas release the GIL in the bulk of the work (gathers,
+factorisation of numbers and pointers, file writes), so two datasets use both cores."""
+
+
+@dataclass
+class _Written:
+    """One dataset written: its ASCII frame, the XPT metadata, its column cache and its transliterations."""
+
+    frame: object
+    meta: object
+    columns: object
+    changes: object
+
+
+def write_dataset(name: str, frame, spec: Spec, config: StudyConfig, folder: Path) -> _Written:
+    """Write one dataset as ``<name>.xpt`` and ``json/<name>.json`` (text transliterated to ASCII first)."""
+    from cdisc_msc.io.columns import FrameColumns
+    from cdisc_msc.io.datasetjson import write_dataset_json
+    from cdisc_msc.io.meta import from_spec
+    from cdisc_msc.io.text import transliterate_frame, transliterated_columns
+    from cdisc_msc.io.xpt import write_xpt
+
+    stamp = config.creation_datetime
+    columns = FrameColumns(frame)  # each column factorised once for the writers and define.xml
+    ascii_frame, changed = transliterate_frame(frame, name, columns)
+    columns = transliterated_columns(columns, ascii_frame, changed)
+    meta = from_spec(spec.dataset(name), ascii_frame, created=stamp, modified=stamp, columns=columns)
+    write_xpt(ascii_frame, meta, folder, columns=columns)
+    write_dataset_json(ascii_frame, meta, folder / "json", study_oid=f"STUDY.{config.studyid}",
+                       metadata_version_oid=f"MDV.{config.studyid}.{spec.package.upper()}",
+                       creation_datetime=stamp, db_last_modified=stamp,
+                       originator=config.sponsor, item_oid_prefix="IT", frame_columns=columns)
+    return _Written(ascii_frame, meta, columns, changed)
+
+
 def write_datasets(frames: dict, spec: Spec, config: StudyConfig, folder: Path,
                    notify: Callable[[str], None] | None = None):
     """Write each dataset as ``<name>.xpt`` and ``json/<name>.json`` from its spec.
 
     Text is transliterated to ASCII first (listed), so both formats carry the
     same values. Returns the XPT metadata actually written and the changes.
+
+    ``WRITER_THREADS`` datasets are written at once, the largest first; each
+    writes its own files, and the results are gathered by name, so the output
+    does not depend on the order they finish in. A step (``write:<name>``) is
+    notified when its dataset starts. On an error the datasets not started are
+    cancelled and the error of the first failing dataset by name is raised.
     """
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
     import pandas as pd
 
-    from cdisc_msc.io.datasetjson import write_dataset_json
-    from cdisc_msc.io.meta import from_spec
-    from cdisc_msc.io.columns import FrameColumns
-    from cdisc_msc.io.text import CHANGE_COLUMNS, transliterate_frame, transliterated_columns
-    from cdisc_msc.io.xpt import write_xpt
+    from cdisc_msc.define.xml import DatasetContent
+    from cdisc_msc.io.text import CHANGE_COLUMNS
 
     (folder / "json").mkdir(parents=True, exist_ok=True)
-    metas = {}
-    ascii_frames = {}
-    caches = {}  # per dataset, each column factorised once for the writers and define.xml
-    changes = []
-    stamp = config.creation_datetime
-    for name in sorted(frames):
-        if notify:
-            notify(f"write:{name}")
-        columns = FrameColumns(frames[name])
-        frame, changed = transliterate_frame(frames[name], name, columns)
-        columns = caches[name] = transliterated_columns(columns, frame, changed)
-        changes.append(changed)
-        meta = from_spec(spec.dataset(name), frame, created=stamp, modified=stamp, columns=columns)
-        write_xpt(frame, meta, folder, columns=columns)
-        write_dataset_json(frame, meta, folder / "json", study_oid=f"STUDY.{config.studyid}",
-                           metadata_version_oid=f"MDV.{config.studyid}.{spec.package.upper()}",
-                           creation_datetime=stamp, db_last_modified=stamp,
-                           originator=config.sponsor, item_oid_prefix="IT", frame_columns=columns)
-        metas[name] = meta
-        ascii_frames[name] = frame
-    nonempty = [c for c in changes if len(c)]
-    from cdisc_msc.define.xml import DatasetContent
+    lock = threading.Lock()  # notify is not thread-safe
 
-    contents = {name: DatasetContent(ascii_frames[name], metas[name], caches[name]) for name in metas}
-    return contents, (pd.concat(nonempty, ignore_index=True) if nonempty else pd.DataFrame(columns=CHANGE_COLUMNS))
+    def job(name: str) -> _Written:
+        if notify:
+            with lock:
+                notify(f"write:{name}")
+        return write_dataset(name, frames[name], spec, config, folder)
+
+    largest_first = sorted(frames, key=lambda n: (-frames[n].size, n))
+    with ThreadPoolExecutor(WRITER_THREADS, thread_name_prefix="write-dataset") as pool:
+        futures = {name: pool.submit(job, name) for name in largest_first}
+        try:
+            written = {name: futures[name].result() for name in sorted(frames)}
+        except BaseException:
+            pool.shutdown(cancel_futures=True)
+            raise
+    changes = [w.changes for w in written.values() if len(w.changes)]
+    contents = {name: DatasetContent(w.frame, w.meta, w.columns) for name, w in written.items()}
+    return contents, (pd.concat(changes, ignore_index=True) if changes else pd.DataFrame(columns=CHANGE_COLUMNS))
 
 
 def write_define_files(spec: Spec, config: StudyConfig, contents: dict, folder: Path) -> ProblemReport:

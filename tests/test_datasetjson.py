@@ -188,3 +188,75 @@ def test_rows_with_missing_values_and_escaped_text_by_hand(tmp_path):
     assert text.endswith(f'"rows":{rows}}}\n')
     lines = write_dataset_json(frame, meta, tmp_path, ndjson=True, **kw).read_text(encoding="utf-8").splitlines()
     assert lines[1:] == [r'["x\",\"y",1,"K"]', '["",null,"K"]', r'["b\\",2.5,"K"]', r'["x\",\"y",null,"K"]']
+
+
+def test_reused_buffers_give_the_same_chunks_as_copies():
+    """With reuse_buffers each chunk is a view of one of three buffers used in turn: taken one by one
+    (as the file writer does), the chunks are the bytes of the copying encoder, padding and all."""
+    from cdisc_msc.io.datasetjson import encoded_rows
+
+    n = 50
+    frame = pd.DataFrame({
+        "T": [("x" * (i % 7)) or None for i in range(n)],  # lengths 0-6: padded items, missing text
+        "N": [float(i) if i % 5 else np.nan for i in range(n)],
+        "W": ["long value " * (i % 3) for i in range(n)],  # wide last column: padding passes the row end
+    })
+    columns = [{"name": "T", "dataType": "string"}, {"name": "N", "dataType": "integer"},
+               {"name": "W", "dataType": "string"}]
+    for ndjson in (False, True):
+        copies = list(encoded_rows(frame, columns, "T", ndjson=ndjson, rows_per_chunk=7))
+        views = [bytes(v) for v in encoded_rows(frame, columns, "T", ndjson=ndjson, rows_per_chunk=7,
+                                                  reuse_buffers=True)]
+        assert views == copies
+    rows = b"".join(copies).decode().splitlines()
+    assert rows[0] == '["",null,""]' and rows[1] == '["x",1,"long value"]'
+    assert len(rows) == n
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_row_assembly_equals_json_dumps_of_each_row(seed):
+    """Random widths, missing values and column counts: the padded group writes (and the leading
+    groups written last, padded or exactly) give the bytes of json.dumps row by row."""
+    from cdisc_msc.io.datasetjson import dataset_rows, encoded_rows
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 400))
+    frame, columns = {}, []
+    for j in range(int(rng.integers(1, 9))):
+        if rng.random() < 0.5:
+            pool = ["x" * int(k) + 'é"\\'[: int(k) % 4] for k in rng.integers(0, 40, int(rng.integers(1, 30)))]
+            values = [pool[i] if rng.random() > 0.2 else None for i in rng.integers(0, len(pool), n)]
+            frame[f"C{j}"], dtype = pd.Series(values, dtype=object), "string"
+        else:
+            values = np.round(rng.normal(0, 10 ** rng.integers(0, 6), n), int(rng.integers(0, 3)))
+            values[rng.random(n) < 0.2] = np.nan
+            frame[f"C{j}"], dtype = pd.Series(values), "float"
+        columns.append({"name": f"C{j}", "dataType": dtype})
+    frame = pd.DataFrame(frame)
+    rows = dataset_rows(frame, columns, "T")
+    expected = ",".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in rows).encode("utf-8")
+    for chunk_rows in (1, 7, 1000):
+        assert b"".join(encoded_rows(frame, columns, "T", rows_per_chunk=chunk_rows)) == expected
+        views = [bytes(v) for v in encoded_rows(frame, columns, "T", rows_per_chunk=chunk_rows, reuse_buffers=True)]
+        assert b"".join(views) == expected
+
+
+def test_leading_groups_written_padded_where_the_next_ones_cover_it():
+    """Three groups (too many combinations to merge): a constant-width one, a narrow one of varied
+    widths, then a wide one whose padding passes the end of short rows onto the next row."""
+    from cdisc_msc.io.datasetjson import _groups, _leading_exact, column_tokens, encoded_rows
+    from cdisc_msc.problems import ProblemReport
+
+    n = 3000
+    i = np.arange(n)
+    frame = pd.DataFrame({
+        "A": [f"ID{k:04d}" for k in i % 200],  # 200 values, one width
+        "B": [f"{k}" for k in (i * 7) % 100],  # 100 values, widths 1-2
+        "C": [f"{k:03d}" + "c" * (k % 90) for k in (i * 13) % 300],  # 300 values, widths 3-92
+    }, dtype=object)
+    columns = [{"name": c, "dataType": "string"} for c in "ABC"]
+    tokens = [column_tokens(frame[c["name"]], c, "T", ProblemReport()) for c in columns]
+    leading = _leading_exact(_groups(tokens, b"],"))
+    assert leading == [False, False, True]  # A and B padded (B's padding lands on C's token), C exactly
+    expected = ",".join(json.dumps([a, b, c], separators=(",", ":")) for a, b, c in frame.itertuples(index=False))
+    assert b"".join(encoded_rows(frame, columns, "T", rows_per_chunk=512)) == expected.encode()

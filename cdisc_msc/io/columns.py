@@ -48,6 +48,8 @@ def _factorize_by_identity(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     representative = np.empty(len(addresses), dtype=np.intp)
     representative[by_object] = np.arange(len(objects), dtype=np.intp)
     by_value, uniques = pd.factorize(objects[representative], use_na_sentinel=True)
+    if len(uniques) == len(addresses):  # one object per value (the usual case): by_value is 0, 1, 2...
+        return np.asarray(by_object, dtype=np.intp), np.asarray(uniques, dtype=object)
     return np.asarray(by_value, dtype=np.intp)[by_object], np.asarray(uniques, dtype=object)
 
 
@@ -74,6 +76,11 @@ def _factorize_objects(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``_factorize_text`` of a contiguous object array."""
     if len(objects) == 0:
         return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=object)
+    addresses = _object_addresses(objects)
+    if bool((addresses == addresses[0]).all()):  # one object throughout (STUDYID, DOMAIN): no hashing
+        if pd.isna(objects[0]):
+            return np.full(len(objects), -1, dtype=np.intp), np.zeros(0, dtype=object)
+        return np.zeros(len(objects), dtype=np.intp), objects[:1].copy()
     if _identity_pays_off(objects):
         return _factorize_by_identity(objects)
     constant = _factorize_constant(objects)
@@ -88,6 +95,30 @@ def _factorize_objects(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return codes, uniques
     codes, uniques = pd.factorize(objects, use_na_sentinel=True)
     return np.asarray(codes, dtype=np.intp), np.asarray(uniques, dtype=object)
+
+
+def _factorize_float(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize`` of a float64 array: the same codes (-1 = NaN) and distinct values, faster.
+
+    Without NaN the bit patterns are factorised as integers, which hashes
+    about twice as fast; -0.0 and 0.0, two patterns of one value, are then
+    grouped over the few distinct patterns. With NaN (payloads differ) the
+    plain float factorisation is used.
+
+    >>> codes, uniques = _factorize_float(np.array([0.0, 1.5, -0.0, 2.5]))
+    >>> codes.tolist(), uniques.tolist()
+    ([0, 1, 0, 2], [0.0, 1.5, 2.5])
+    """
+    values = np.ascontiguousarray(values)
+    if np.isnan(values).any():
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        return np.asarray(codes, dtype=np.intp), uniques
+    codes, patterns = pd.factorize(values.view(np.int64))
+    distinct = patterns.view(np.float64)
+    if (distinct == 0).sum() > 1:  # both zeros: one value
+        by_value, distinct = pd.factorize(distinct)
+        codes = np.asarray(by_value, dtype=np.intp)[codes]
+    return np.asarray(codes, dtype=np.intp), distinct
 
 
 def _small_codes(codes: np.ndarray, n_uniques: int) -> np.ndarray:
@@ -133,7 +164,9 @@ class Factorized:
 
 def factorize_column(values: pd.Series) -> Factorized:
     """Codes and distinct values of a column (missing values: NaN, None, pd.NA get code -1)."""
-    if pd.api.types.is_numeric_dtype(values.dtype):  # booleans included
+    if values.dtype == np.float64:
+        codes, uniques = _factorize_float(values.to_numpy())
+    elif pd.api.types.is_numeric_dtype(values.dtype):  # booleans included
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         codes = np.asarray(codes)
     else:

@@ -34,7 +34,7 @@ import pandas as pd
 
 from cdisc_msc.io.columns import Factorized, FrameColumns, columns_for, factorize_column
 from cdisc_msc.io.meta import XptDataset, XptVariable
-from cdisc_msc.io.xpt import _write_atomically
+from cdisc_msc.io.xpt import REUSED_AFTER, _write_atomically
 from cdisc_msc.problems import InputError, Problem, ProblemReport
 
 DATASET_JSON_VERSION = "1.1.0"
@@ -220,7 +220,9 @@ def _target(path: str | Path, meta: XptDataset, ndjson: bool) -> Path:
     return path / f"{meta.name.lower()}.{'ndjson' if ndjson else 'json'}" if path.is_dir() else path
 
 
-ROWS_PER_CHUNK = 32_768
+ROWS_PER_CHUNK = 16_384
+"""Rows assembled at a time: a few MB, which stay in the CPU cache while every group is written
+into them (16,384 rows took 10-15 % less CPU than 32,768 at 10,000 subjects)."""
 MERGED_TOKENS = 1 << 14
 """Adjacent columns are packed as one item while all combinations of their tokens are at most this many."""
 PAD = b"\0"
@@ -348,14 +350,14 @@ def _groups(columns: list[_Tokens], end: bytes) -> list[_Group]:
 
 
 def _repaired(groups: list[_Group]) -> int:
-    """How many leading groups ``_row_bytes`` writes exactly, the others being written padded.
+    """How many leading groups ``_row_bytes`` writes last, after the others.
 
     A group's item is written whole, padding included, at its row position,
     group after group: the padding is overwritten by the next group of the
     row or, past the end of the row, it lands on the first groups of the next
-    row, which are written last, exactly (no padding). Returns how many
-    leading groups cover the most padding that can pass the end of a row
-    (all of them when a row can be shorter than that).
+    row, which are written last. Returns how many leading groups cover the
+    most padding that can pass the end of a row (all of them when a row can
+    be shorter than that).
     """
     shortest = [int(g.lengths.min()) for g in groups]
     after = np.cumsum(shortest[::-1])[::-1].tolist()[1:] + [0]  # least bytes after each group in a row
@@ -367,16 +369,50 @@ def _repaired(groups: list[_Group]) -> int:
     return count
 
 
+def _leading_exact(groups: list[_Group]) -> list[bool]:
+    """For each leading group written last (``_repaired``), whether it is written exactly.
+
+    They are written in order too, so a group's padding is harmless when the
+    following leading groups of the row always cover it (they are written
+    after it); only a group whose padding may reach past them, onto the groups
+    written first, is written exactly (one write per token length, slower).
+    """
+    leading = groups[:_repaired(groups)]
+    shortest = [int(g.lengths.min()) for g in leading]
+    after = np.cumsum(shortest[::-1])[::-1].tolist()[1:] + [0] if leading else []
+    return [g.width - low > rest for g, low, rest in zip(leading, shortest, after)]
+
+
 def _at_offsets(buffer: np.ndarray, width: int) -> np.ndarray:
     """``buffer`` as overlapping ``V<width>`` items, item p starting at byte p: writing item p
     writes ``width`` bytes at offset p."""
     return np.ndarray(shape=(len(buffer) - width + 1,), dtype=f"V{width}", buffer=buffer, strides=(1,))
 
 
-def _row_bytes(groups: list[_Group], start: int, stop: int, repaired: int | None = None) -> bytes:
-    """Rows ``start:stop`` as JSON text: each group's item written at its byte offset in the
-    rows, group after group (its padding overwritten by what follows, see ``_repaired``)."""
-    repaired = _repaired(groups) if repaired is None else repaired
+class _Buffers:
+    """Byte buffers handed out in turn, each grown as needed: a buffer is handed out again only
+    after ``count - 1`` others were (so a chunk stays valid while the next ones are made)."""
+
+    def __init__(self, count: int) -> None:
+        self._slots = [np.empty(0, dtype=np.uint8) for _ in range(count)]
+        self._next = 0
+
+    def take(self, size: int) -> np.ndarray:
+        """A uint8 buffer of at least ``size`` bytes."""
+        i, self._next = self._next, (self._next + 1) % len(self._slots)
+        if len(self._slots[i]) < size:
+            self._slots[i] = np.empty(size + size // 4, dtype=np.uint8)  # room for the next, wider chunk
+        return self._slots[i]
+
+
+def _row_bytes(groups: list[_Group], start: int, stop: int, leading: list[bool] | None = None,
+               buffers: _Buffers | None = None) -> np.ndarray:
+    """Rows ``start:stop`` as JSON text (a uint8 array): each group's item written at its byte
+    offset in the rows, group after group (its padding overwritten by what follows, see
+    ``_repaired``), the ``leading`` groups last (``_leading_exact``: True where written exactly).
+    The rows are made in a buffer of ``buffers`` (default: a new one)."""
+    leading = _leading_exact(groups) if leading is None else leading
+    repaired = len(leading)
     codes = [g.codes(start, stop) for g in groups]
     lengths = [g.lengths[c] for g, c in zip(groups, codes)]
     row = lengths[0].copy()
@@ -384,7 +420,8 @@ def _row_bytes(groups: list[_Group], start: int, stop: int, repaired: int | None
         row += length
     ends = np.cumsum(row)
     total = int(ends[-1]) if len(ends) else 0
-    out = np.empty(total + max(g.width for g in groups), dtype=np.uint8)  # room for the last padding
+    size = total + max(g.width for g in groups)  # room for the last padding
+    out = buffers.take(size) if buffers is not None else np.empty(size, dtype=np.uint8)
     offset = ends - row
     offsets = []
     for j, (group, code, length) in enumerate(zip(groups, codes, lengths)):
@@ -393,24 +430,27 @@ def _row_bytes(groups: list[_Group], start: int, stop: int, repaired: int | None
         else:
             _at_offsets(out, group.width)[offset] = group.data[code]
         offset += length
-    for group, code, length, at in zip(groups, codes, lengths, offsets):
+    for group, code, length, at, exact in zip(groups, codes, lengths, offsets, leading):
         sizes = np.unique(group.lengths)
-        if len(sizes) == 1:  # one length: no padding
+        if not exact or len(sizes) == 1:  # padding overwritten by the next leading groups, or none
             _at_offsets(out, group.width)[at] = group.data[code]
             continue
         for size in sizes.tolist():  # the tokens of each length, cut to it
             rows = length == size
             if rows.any():
                 _at_offsets(out, size)[at[rows]] = group.exact(size)[code[rows]]
-    return out[:total].tobytes()
+    return out[:total]
 
 
 def encoded_rows(frame: pd.DataFrame, columns: list[dict[str, Any]], dataset: str, ndjson: bool = False,
-                 rows_per_chunk: int = ROWS_PER_CHUNK, frame_columns: FrameColumns | None = None) -> Iterator[bytes]:
+                 rows_per_chunk: int = ROWS_PER_CHUNK, frame_columns: FrameColumns | None = None,
+                 reuse_buffers: bool = False) -> Iterator[bytes | memoryview]:
     """The rows as JSON text in chunks, the same bytes as ``_dumps`` of each row of ``dataset_rows``
     (comma-separated for ``.json``, one per line for NDJSON); raises ``DatasetJsonError``.
 
     ``frame_columns``: the frame's column cache (``cdisc_msc.io.columns``), shared with the other writers.
+    With ``reuse_buffers`` the chunks are memoryviews of a few buffers used in turn, each valid
+    until ``REUSED_AFTER`` more chunks were taken (what ``_write_atomically`` allows): no copy per chunk.
     """
     report = ProblemReport()
     for name in (c["name"] for c in columns if c["name"] not in frame.columns):
@@ -427,14 +467,17 @@ def encoded_rows(frame: pd.DataFrame, columns: list[dict[str, Any]], dataset: st
         yield b"[]\n" * len(frame) if ndjson else b",".join([b"[]"] * len(frame))
         return
     groups = _groups(tokens, b"]\n" if ndjson else b"],")  # JSON: every row but the last is followed by a comma
-    repaired = _repaired(groups)
+    leading = _leading_exact(groups)
+    buffers = _Buffers(REUSED_AFTER + 1) if reuse_buffers else None
     for start in range(0, len(frame), rows_per_chunk):
         stop = min(start + rows_per_chunk, len(frame))
-        chunk = _row_bytes(groups, start, stop, repaired)
-        yield chunk[:-1] if stop == len(frame) and not ndjson else chunk
+        chunk = _row_bytes(groups, start, stop, leading, buffers)
+        if stop == len(frame) and not ndjson:
+            chunk = chunk[:-1]
+        yield memoryview(chunk) if reuse_buffers else chunk.tobytes()
 
 
-def _json_file(header: dict[str, Any], rows: Iterator[bytes], ndjson: bool) -> Iterator[bytes]:
+def _json_file(header: dict[str, Any], rows: Iterator[bytes | memoryview], ndjson: bool) -> Iterator[bytes | memoryview]:
     if ndjson:
         yield (_dumps(header) + "\n").encode("utf-8")
         yield from rows
@@ -477,8 +520,8 @@ def write_dataset_json(
                      file_oid, db_last_modified, originator, source_system, metadata_ref)
     target = _target(path, meta, ndjson)
     # every value is checked before the first row is written; on an error the temporary file is removed
-    _write_atomically(target, _json_file(header, encoded_rows(frame, cols, meta.name, ndjson,
-                                                                             frame_columns=frame_columns), ndjson))
+    rows = encoded_rows(frame, cols, meta.name, ndjson, frame_columns=frame_columns, reuse_buffers=True)
+    _write_atomically(target, _json_file(header, rows, ndjson))
     return target
 
 

@@ -50,9 +50,8 @@ def transliterate_frame(frame: pd.DataFrame, dataset: str,
             np.asarray(factorized.uniques, dtype=object))
         if not distinct_non_ascii.any():
             continue
-        text = s.astype("string")
         non_ascii = np.append(distinct_non_ascii, False)[factorized.codes]
-        originals = text[non_ascii]
+        originals = s[non_ascii].astype("string")  # only the rows that change are converted
         mapping = {v: transliterate_text(v) for v in pd.unique(originals.to_numpy(dtype=object))}
         new = originals.map(mapping)
         out.loc[non_ascii, col] = new.to_numpy(dtype=object)

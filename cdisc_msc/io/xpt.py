@@ -152,7 +152,8 @@ class _Prepared:
 
     report: ProblemReport
     chars: dict[str, _CharColumn] = field(default_factory=dict)
-    numbers: dict[str, tuple[np.ndarray, np.ndarray | None]] = field(default_factory=dict)
+    numbers: dict[str, tuple[np.ndarray | None, np.ndarray | None]] = field(default_factory=dict)
+    """Per numeric variable: ``check_num_column``'s converted numbers (None, None for a numeric dtype)."""
     transliterations: list[Transliteration] = field(default_factory=list)
     columns: FrameColumns | None = None
     segments: list["_Segment"] = field(default_factory=list)
@@ -328,13 +329,27 @@ def _object_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return numbers, codes, not_numeric
 
 
+def _rows_with(bad_distinct: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """The rows (0-based) whose distinct value is flagged in ``bad_distinct`` (code -1, missing: never).
+
+    >>> _rows_with(np.array([False, True]), np.array([1, -1, 0, 1])).tolist()
+    [0, 3]
+    """
+    return np.flatnonzero(np.append(bad_distinct, False)[codes])
+
+
 def check_num_column(
-    meta: XptDataset, variable: XptVariable, values: pd.Series,
-) -> tuple[tuple[np.ndarray, np.ndarray | None] | None, list[Problem]]:
-    """Truly numeric values (or special missings), within the IBM range, integers exact."""
+    meta: XptDataset, variable: XptVariable, values: pd.Series, columns: FrameColumns | None = None,
+) -> tuple[tuple[np.ndarray | None, np.ndarray | None] | None, list[Problem]]:
+    """Truly numeric values (or special missings), within the IBM range, integers exact.
+
+    Returns the numbers the writer converts row by row, ``(float64 values, special-missing
+    codes or None)``, for an object column; a column of a numeric dtype is checked (and
+    written) per distinct value of its factorisation, so it gives ``(None, None)``.
+    ``columns``: the cache of the frame ``values`` is the column ``variable.name`` of.
+    """
     problems: list[Problem] = []
     dtype = values.dtype
-    codes: np.ndarray | None = None
     if pd.api.types.is_bool_dtype(dtype) or not (pd.api.types.is_numeric_dtype(dtype) or dtype == object):
         return None, [_problem(meta, "XPT_NOT_NUMERIC", "numeric variable has a non-numeric column type",
                                column=variable.name, value=str(dtype), expected="int, float or Int64")]
@@ -345,25 +360,33 @@ def check_num_column(
             return None, _row_problems(meta, variable.name, rows, [repr(values.iloc[r]) for r in rows[:MAX_ROWS_REPORTED]],
                                        "XPT_NOT_NUMERIC", "numeric variable holds a non-numeric value",
                                        "a number, missing, or .A-.Z/._")
-        codes = codes if codes.any() else None
-    else:
-        numbers = values.to_numpy(dtype=np.float64, na_value=np.nan)
+        row_codes = None  # ``numbers`` holds every row
+        converted: tuple[np.ndarray | None, np.ndarray | None] = (numbers, codes if codes.any() else None)
+    else:  # checked on the distinct values: per-row work is one gather of the flagged rows
+        if columns is None:
+            columns = FrameColumns(pd.DataFrame({variable.name: values}, copy=False))
+        factorized = columns.get(variable.name)
+        distinct = pd.Series(factorized.uniques)
+        numbers = distinct.to_numpy(dtype=np.float64, na_value=np.nan)  # one per distinct value
+        row_codes = factorized.codes
+        converted = (None, None)
         if pd.api.types.is_integer_dtype(dtype):
-            too_wide = (values.abs() > 2 ** 53).fillna(False).to_numpy(dtype=bool)
+            too_wide = (distinct.abs() > 2 ** 53).fillna(False).to_numpy(dtype=bool)
             if too_wide.any():
-                rows = np.flatnonzero(too_wide)
+                rows = _rows_with(too_wide, row_codes)
                 problems += _row_problems(meta, variable.name, rows, [str(values.iloc[r]) for r in rows[:MAX_ROWS_REPORTED]],
                                           "XPT_NUMBER", "integer is not exactly representable in a SAS numeric",
                                           "|x| <= 2**53")
     bad = ~ibm_representable(numbers)
     if bad.any():
-        rows = np.flatnonzero(bad)
+        rows = np.flatnonzero(bad) if row_codes is None else _rows_with(bad, row_codes)
+        shown = numbers[rows[:MAX_ROWS_REPORTED] if row_codes is None else row_codes[rows[:MAX_ROWS_REPORTED]]]
         problems += _row_problems(
-            meta, variable.name, rows, [repr(float(numbers[r])) for r in rows[:MAX_ROWS_REPORTED]], "XPT_IBM_RANGE",
+            meta, variable.name, rows, [repr(float(x)) for x in shown], "XPT_IBM_RANGE",
             "number cannot be held by an IBM double",
             f"0 or {IBM_MIN:.3g} <= |x| < {IBM_MAX_EXCLUSIVE:.3g}, finite",
         )
-    return (numbers, codes), problems
+    return converted, problems
 
 
 def records_read_back(nrecords: int, record_length: int, trailing_blank: int) -> int:
@@ -424,7 +447,7 @@ def _prepare(frame: pd.DataFrame, meta: XptDataset, transliterate: bool,
                 prepared.chars[v.name] = column
             prepared.transliterations += found
         else:
-            numbers, problems = check_num_column(meta, v, values)
+            numbers, problems = check_num_column(meta, v, values, columns)
             if numbers is not None:
                 prepared.numbers[v.name] = numbers
         report.extend(problems)

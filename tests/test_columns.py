@@ -1,0 +1,47 @@
+"""The shared column factorisation (cdisc_msc.io.columns): exact codes and distinct values on the fast paths."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cdisc_msc.io.columns import _factorize_float, factorize_column
+
+
+def test_float_factorisation_equals_pandas_on_zeros_nan_and_repeats():
+    """Bit patterns hashed as integers: -0.0 and 0.0 are one value, NaN is code -1, first-seen order kept."""
+    values = np.array([2.5, -0.0, 0.0, 2.5, 1e300, -7.0, 0.0, 1e300])
+    codes, uniques = _factorize_float(values)
+    assert codes.tolist() == [0, 1, 1, 0, 2, 3, 1, 2]
+    assert uniques.tolist() == [2.5, -0.0, 1e300, -7.0]
+    with_nan = np.array([np.nan, 3.0, np.nan, 3.0, 4.0])
+    codes, uniques = _factorize_float(with_nan)
+    assert codes.tolist() == [-1, 0, -1, 0, 1] and uniques.tolist() == [3.0, 4.0]
+
+
+def test_float_factorisation_equals_pandas_on_random_columns():
+    rng = np.random.default_rng(7)
+    for size in (0, 1, 1000):
+        values = rng.integers(-3, 4, size).astype(float) / 2
+        values[rng.random(size) < 0.1] = -0.0
+        for data in (values, np.where(rng.random(size) < 0.2, np.nan, values)):
+            codes, uniques = _factorize_float(data)
+            expected_codes, expected_uniques = pd.factorize(data, use_na_sentinel=True)
+            assert codes.tolist() == expected_codes.tolist()
+            assert np.array_equal(uniques, expected_uniques)
+
+
+def test_text_shared_objects_and_equal_copies_factorise_by_value():
+    """One object per value (the identity shortcut) and equal values held by distinct objects."""
+    shared = ["MSC-SLE-001-00001", "MSC-SLE-001-00002", None]
+    f = factorize_column(pd.Series([shared[i % 3] for i in range(5000)], dtype=object))
+    assert f.codes[:4].tolist() == [0, 1, -1, 0] and f.uniques.tolist() == shared[:2]
+    copies = pd.Series(["".join(["A", "B"]) for _ in range(5000)] + ["C"], dtype=object)  # equal, distinct objects
+    f = factorize_column(copies)
+    assert set(f.codes[:5000].tolist()) == {0} and f.codes[-1] == 1 and f.uniques.tolist() == ["AB", "C"]
+
+
+def test_one_object_throughout_is_one_value_or_all_missing():
+    f = factorize_column(pd.Series(["MSC-SLE"] * 5, dtype=object))
+    assert f.codes.tolist() == [0] * 5 and f.uniques.tolist() == ["MSC-SLE"] and not f.has_missing
+    f = factorize_column(pd.Series([None] * 3, dtype=object))
+    assert f.codes.tolist() == [-1] * 3 and f.uniques.tolist() == [] and f.has_missing
