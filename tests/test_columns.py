@@ -45,3 +45,13 @@ def test_one_object_throughout_is_one_value_or_all_missing():
     assert f.codes.tolist() == [0] * 5 and f.uniques.tolist() == ["MSC-SLE"] and not f.has_missing
     f = factorize_column(pd.Series([None] * 3, dtype=object))
     assert f.codes.tolist() == [-1] * 3 and f.uniques.tolist() == [] and f.has_missing
+
+
+def test_pd_na_among_equal_texts_is_missing_not_an_error():
+    # 1,000 equal texts as separate objects (as a CSV parser or a string operation makes them) and one pd.NA:
+    # the constant-column shortcut must not trip over NA's truth value; NA gets code -1
+    values = [("YES" + str(i))[:3] for i in range(1000)]
+    values[500] = pd.NA
+    f = factorize_column(pd.Series(values, dtype=object))
+    assert f.codes.tolist() == [0] * 500 + [-1] + [0] * 499
+    assert f.uniques.tolist() == ["YES"]

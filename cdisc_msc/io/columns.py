@@ -56,7 +56,13 @@ def _factorize_by_identity(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 def _factorize_constant(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Codes for a column holding one text value throughout (STUDYID, DOMAIN), else None."""
     first = objects[0]
-    if not isinstance(first, str) or not bool((objects == first).all()):
+    if not isinstance(first, str):
+        return None
+    try:
+        same = bool((objects == first).all())
+    except TypeError:  # pd.NA compares to NA, which has no truth value: not one value throughout
+        return None
+    if not same:
         return None
     return np.zeros(len(objects), dtype=np.intp), np.array([first], dtype=object)
 

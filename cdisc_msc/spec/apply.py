@@ -117,17 +117,13 @@ def _sorted_factorize(col: pd.Series) -> tuple[np.ndarray, int]:
 def factorize_text(col: pd.Series) -> Factorized:
     """The writers' factorisation of a text column (by object identity where
     values share their string objects), missing values (None, NaN, pd.NA) as
-    code -1. Where pd.NA defeats its comparisons, a plain factorisation.
+    code -1.
 
     >>> f = factorize_text(pd.Series(["b", pd.NA, "b", "a"], dtype=object))
     >>> f.codes.tolist(), f.uniques.tolist()
     ([0, -1, 0, 1], ['b', 'a'])
     """
-    try:
-        return factorize_column(col)
-    except TypeError:  # "boolean value of NA is ambiguous"
-        codes, uniques = pd.factorize(col, use_na_sentinel=True)
-        return Factorized(np.asarray(codes), np.asarray(uniques, dtype=object))
+    return factorize_column(col)
 
 
 def combined_codes(parts: list[tuple[np.ndarray, int]]) -> np.ndarray | None:
