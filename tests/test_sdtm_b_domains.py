@@ -282,12 +282,12 @@ def test_rs_sledai_pga_bilag(out):
 
 
 def test_rs_pga_keeps_its_recorded_decimal():
-    f = pd.DataFrame({"SUBJID": ["001", "001"], "VISIT": ["M3", "M6"], "VISITNUM": [4.0, 5.0],
-                      "RSDT": ["2024-06-04", "2024-09-02"], "RSND": [None, None], "PGA": [2.0, 0.0],
-                      **{c: ["N", "N"] for c in SLEDAI_COLS}})
-    got = rs.classification_records(f, rs.FORMS["sledai"])
-    pga = got[got["RSTESTCD"] == "PGA101"]
-    assert pga["RSORRES"].tolist() == ["2.0", "0.0"] and pga["RSSTRESN"].tolist() == [2.0, 0.0]
+    # the PGA item of the SLEDAI form is recorded with one decimal: 2.0 stays "2.0", not "2"
+    from cdisc_msc.sdtm.instruments import answer_text
+
+    pga = next(i for i in rs.FORMS["sledai"] if i.testcd == "PGA101")
+    assert answer_text(pd.Series([2.0, 0.0, 1.5, None]), pga.decimals).tolist() == ["2.0", "0.0", "1.5", None]
+    assert answer_text(pd.Series([2.0, 0.0])).tolist() == ["2", "0"]  # without decimals: the shortest form
 
 
 # ------------------------------------------------------------------ LB / VS

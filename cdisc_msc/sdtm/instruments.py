@@ -148,34 +148,6 @@ def answer_text(column: pd.Series, decimals: int | None = None) -> np.ndarray:
     return clean_text(column)
 
 
-def melt_items(form: pd.DataFrame, items: list[Item], keys: list[str], prefix: str) -> pd.DataFrame:
-    """One record per form row and item: ``<prefix>TESTCD``, ``<prefix>TEST``,
-    ``<prefix>CAT`` and ``_VALUE`` (the raw answer as text, NA = not answered),
-    plus ``keys`` and ``_ITEMORD`` (position of the item on the form).
-
-    Records come item by item (all rows of the first item, then the second...).
-    The long frame is assembled with numpy (keys tiled, item columns repeated),
-    so item texts share one string object each.
-
-    >>> f = pd.DataFrame({"SUBJID": ["001"], "MO": [2.0], "SC": [None]})
-    >>> it = [Item("MO", "EQ5D0201", "EQ5D02-Mobility", "EQ-5D-5L"), Item("SC", "EQ5D0202", "EQ5D02-Self-Care", "EQ-5D-5L")]
-    >>> melt_items(f, it, ["SUBJID"], "QS")[["QSTESTCD", "_VALUE"]].values.tolist()
-    [['EQ5D0201', '2'], ['EQ5D0202', <NA>]]
-    """
-    require(form, [*keys, *(i.column for i in items)], f"melt_items ({prefix})")
-    n, k = len(form), len(items)
-    out = form[keys].take(np.tile(np.arange(n), k)).reset_index(drop=True)
-    for var, attr in ((f"{prefix}TESTCD", "testcd"), (f"{prefix}TEST", "test"), (f"{prefix}CAT", "cat")):
-        per_item = np.array([getattr(i, attr) for i in items], dtype=object)
-        out[var] = pd.Series(np.repeat(per_item, n), dtype="str")
-    value = np.empty(n * k, dtype=object)
-    for pos, item in enumerate(items):  # loop over items (columns), vectorised over rows
-        value[pos * n:(pos + 1) * n] = answer_text(form[item.column], item.decimals)
-    out["_VALUE"] = pd.Series(value, dtype="string")
-    out["_ITEMORD"] = np.repeat(np.arange(1, k + 1, dtype=np.int64), n)
-    return out
-
-
 def result_and_status(long: pd.DataFrame, prefix: str, reason_col: str, numeric: bool | np.ndarray) -> pd.DataFrame:
     """--ORRES/--STRESC/--STRESN/--STAT/--REASND from ``_VALUE``.
 
@@ -206,33 +178,6 @@ def result_and_status(long: pd.DataFrame, prefix: str, reason_col: str, numeric:
         f"{prefix}STAT": pd.Series(np.where(answered, None, NOT_DONE), index=long.index, dtype="string"),
         f"{prefix}REASND": reason.where(~answered & reason.notna().to_numpy(dtype=bool)),
     })
-
-
-def form_item_records(form: pd.DataFrame, items: list[Item], prefix: str, date_col: str, reason_col: str,
-                      numeric: bool | frozenset[str]) -> pd.DataFrame:
-    """One record per form row and item with --ORRES/--STRESC/--STRESN/--STAT/
-    --REASND and --DTC (the form date; kept when the form already has --DTC,
-    e.g. after :func:`visit_timing`). Identifiers and timing a wide form already
-    carries (STUDYID, DOMAIN, USUBJID, --DY, EPOCH) are repeated on its records.
-    ``numeric``: every answer is a number (bool) or the test codes that are.
-
-    >>> f = pd.DataFrame({"SUBJID": ["001"], "VISIT": ["M3"], "VISITNUM": [4.0], "QSDT": ["2024-06-01"],
-    ...                   "QSND": [None], "MO": [1.0]})
-    >>> form_item_records(f, eq5d_items()[:1], "QS", "QSDT", "QSND", True)[["QSORRES", "QSDTC"]].values.tolist()
-    [['1', '2024-06-01']]
-    """
-    dtc = f"{prefix}DTC"
-    keys = ["SUBJID", "VISIT", "VISITNUM", date_col, reason_col, *(["_ROW"] if "_ROW" in form else [])]
-    require(form, keys, f"form_item_records ({prefix})")
-    wide = form.assign(**{reason_col: pd.Series(clean_text(form[reason_col]), index=form.index, dtype="string")})
-    if dtc not in wide.columns:
-        wide[dtc] = iso_date(wide[date_col])
-    timing = [c for c in ("STUDYID", "DOMAIN", "USUBJID", dtc, f"{prefix}DY", "EPOCH") if c in wide.columns]
-    long = melt_items(wide, items, [*keys, *timing], prefix)
-    mask = numeric if isinstance(numeric, bool) else np.repeat(
-        np.array([i.testcd in numeric for i in items], dtype=bool), len(wide))
-    long = result_and_status(long, prefix, reason_col, mask)
-    return long.drop(columns=[date_col, reason_col, "_VALUE"])
 
 
 def visit_dates(sv: pd.DataFrame | None) -> pd.DataFrame:
@@ -310,9 +255,9 @@ def item_domain(ctx, prefix: str, forms: dict[str, list[Item]], numeric: bool | 
                 note: str) -> pd.DataFrame:
     """QS or RS from wide instrument forms: identifiers and timing once per form
     row (``<prefix>DT`` -> ``<prefix>DTC``, VISIT, --DY, EPOCH), then one record
-    per row and item with result and status (as :func:`form_item_records`),
+    per row and item with result and status (:func:`result_and_status`),
     --SEQ by category, visit and test code, and --LOBXFL by category and test code.
-    ``numeric`` as in :func:`form_item_records`; ``note`` (with ``{n}`` = items
+    ``numeric``: every answer is a number (bool) or the test codes that are; ``note`` (with ``{n}`` = items
     per form) goes to the record accounting.
 
     The long frame is assembled once, already in --SEQ order: the order is
@@ -326,7 +271,7 @@ def item_domain(ctx, prefix: str, forms: dict[str, list[Item]], numeric: bool | 
         form = ctx.form(name)
         wide = _timed_form(ctx, prefix, form)
         n, k = len(wide), len(items)
-        # records item by item, as form_item_records lists them: row and item positions over all forms
+        # records item by item: row and item positions over all forms
         first_item = len(all_items)
         pairs.append((np.tile(np.arange(offset, offset + n), k), np.repeat(np.arange(first_item, first_item + k), n)))
         values.append(np.concatenate([answer_text(wide[i.column], i.decimals) for i in items]) if k

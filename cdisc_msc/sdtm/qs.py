@@ -17,21 +17,9 @@ from __future__ import annotations
 import pandas as pd
 
 from cdisc_msc.sdtm.build import SdtmContext
-from cdisc_msc.sdtm.instruments import Item, eq5d_items, form_item_records, item_domain, sf36_items
+from cdisc_msc.sdtm.instruments import Item, eq5d_items, item_domain, sf36_items
 
 FORMS: dict[str, list[Item]] = {"sf36": sf36_items(), "eq5d": eq5d_items()}
-
-
-def questionnaire_records(form: pd.DataFrame, items: list[Item]) -> pd.DataFrame:
-    """One QS record per form row and item, with result and not-done status.
-
-    >>> f = pd.DataFrame({"SUBJID": ["001"], "VISIT": ["M3"], "VISITNUM": [4.0], "QSDT": ["2024-06-01"],
-    ...                   "QSND": [None], "MO": [1], "SC": [None], "UA": [1], "PD": [2], "AD": [1], "VAS": [80]})
-    >>> r = questionnaire_records(f, eq5d_items())
-    >>> r[["QSTESTCD", "QSORRES", "QSSTAT"]].values.tolist()[:2]
-    [['EQ5D0201', '1', <NA>], ['EQ5D0202', <NA>, 'NOT DONE']]
-    """
-    return form_item_records(form, items, "QS", "QSDT", "QSND", True)
 
 
 def build(ctx: SdtmContext) -> dict[str, pd.DataFrame]:

@@ -15,23 +15,11 @@ from __future__ import annotations
 import pandas as pd
 
 from cdisc_msc.sdtm.build import SdtmContext
-from cdisc_msc.sdtm.instruments import PGA_TESTCD, Item, bilag_items, form_item_records, item_domain, sledai_items
+from cdisc_msc.sdtm.instruments import PGA_TESTCD, Item, bilag_items, item_domain, sledai_items
 
 FORMS: dict[str, list[Item]] = {"sledai": sledai_items(), "bilag": bilag_items()}
 NUMERIC_TESTCDS: frozenset[str] = frozenset({PGA_TESTCD})
 """Test codes whose result is a number (RSSTRESN populated)."""
-
-
-def classification_records(form: pd.DataFrame, items: list[Item]) -> pd.DataFrame:
-    """One RS record per form row and item, with result and not-done status.
-
-    >>> f = pd.DataFrame({"SUBJID": ["001"], "VISIT": ["M3"], "VISITNUM": [4.0], "RSDT": ["2024-06-01"],
-    ...                   "RSND": [None], **{c: ["A"] for c in ["GEN", "MUC", "NEU", "MSK", "CVR", "VAS", "REN"]},
-    ...                   "HAE": [None]})
-    >>> classification_records(f, bilag_items())[["RSTESTCD", "RSORRES", "RSSTAT"]].values.tolist()[-1]
-    ['BILAG108', <NA>, 'NOT DONE']
-    """
-    return form_item_records(form, items, "RS", "RSDT", "RSND", NUMERIC_TESTCDS)
 
 
 def build(ctx: SdtmContext) -> dict[str, pd.DataFrame]:
