@@ -177,13 +177,14 @@ def write_report(adam_dir: str | Path, out_dir: str | Path, config: StudyConfig 
     groups = group_labels(config, pop)
     members = membership(pop, groups)
     ctx = Context(datasets, members, groups)
-    # the dataset figures (most of the figures' time) are drawn by a forked child while the tables are built
-    drawing = background.start(lambda: dataset_figures(ctx, config))
-    tables = build_tables(outcomes, ctx)
     visits = [w.avisit for w in config.analysis_windows if w.avisitn in om.FOLLOW_UP_MONTHS] if config else \
         [f"Month {m}" for m in om.FOLLOW_UP_MONTHS]
-    listings = build_listings(datasets, visits)
-    figures = build_figures(ctx, tables, config, drawing())
+    # the dataset figures (matplotlib) and the listings are made by a forked child, on the other core,
+    # while the tables are built here: they read the datasets only
+    made_aside = background.start(lambda: (dataset_figures(ctx, config), build_listings(datasets, visits)))
+    tables = build_tables(outcomes, ctx)
+    drawn, listings = made_aside()
+    figures = build_figures(ctx, tables, config, drawn)
     sections = build_sections(tables, listings, figures, config)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_tables(tables + listings, out_dir)
