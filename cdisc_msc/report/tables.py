@@ -418,7 +418,7 @@ def _member_rows(subject: np.ndarray, subjects: np.ndarray, ctx: Context) -> tup
     for each value row, in row order, one output row per group of its subject (in members order), as
     ``merge(how="inner")`` orders them. Returns (value row, group code) of the output rows."""
     member_subject = pd.Index(subjects).get_indexer(ctx.members["USUBJID"])
-    member_group = pd.Categorical(ctx.members["GROUP"], categories=ctx.group_names).codes.astype(np.intp)
+    member_group = pd.Index(ctx.group_names).get_indexer(ctx.members["GROUP"])  # -1: not a reported group
     keep = (member_subject >= 0) & (member_group >= 0)
     member_subject, member_group = member_subject[keep], member_group[keep]
     by_subject = np.argsort(member_subject, kind="stable")  # each subject's groups, in members order
