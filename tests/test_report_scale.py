@@ -124,3 +124,14 @@ def test_member_rows_is_the_inner_join_of_values_and_members_in_merge_order():
     values = pd.DataFrame({"USUBJID": subjects[subject], "_row": range(5)})
     merged = values.merge(members[members["GROUP"] != "Other"], on="USUBJID")
     assert merged["_row"].tolist() == row.tolist()
+
+
+def test_background_start_returns_the_child_result_or_raises_its_exception():
+    from cdisc_msc.report import background
+    frame = pd.DataFrame({"v": [1.0, 2.0]})  # inherited by the forked child, not pickled
+    assert background.start(lambda: frame["v"].sum())() == 3.0
+
+    def fails():
+        raise ValueError("no ADSL")
+    with pytest.raises(ValueError, match="no ADSL"):
+        background.start(fails)()
