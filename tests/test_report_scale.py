@@ -108,3 +108,30 @@ def test_report_reads_only_the_variables_it_uses(tmp_path):
 def test_rgba_converts_each_name(n):
     colours = pd.Series(["#ff8000", "#000000"] * n)
     assert fg.rgba(colours).tolist() == [[1.0, 128 / 255, 0.0, 1.0], [0.0, 0.0, 0.0, 1.0]] * n
+
+
+def test_member_rows_is_the_inner_join_of_values_and_members_in_merge_order():
+    from cdisc_msc.report.tables import _member_rows
+    members = pd.DataFrame({"USUBJID": ["S2", "S1", "S3", "S2", "S1", "S4"],
+                            "GROUP": ["All", "All", "All", "Low", "High", "Other"]})  # Other: not reported
+    ctx = Context({}, members, [("All", ""), ("Low", "TRT01AN=1"), ("High", "TRT01AN=2")])
+    subjects = np.array(["S1", "S2", "S9", "S4"], dtype=object)  # S9: a value of no member; S3: no values
+    subject = np.array([1, 0, 2, 1, 3])
+    row, group = _member_rows(subject, subjects, ctx)
+    # rows in value order; per row the subject's groups in members order (S2: All then Low; S1: All, High)
+    assert row.tolist() == [0, 0, 1, 1, 3, 3]
+    assert group.tolist() == [0, 1, 0, 2, 0, 1]
+    values = pd.DataFrame({"USUBJID": subjects[subject], "_row": range(5)})
+    merged = values.merge(members[members["GROUP"] != "Other"], on="USUBJID")
+    assert merged["_row"].tolist() == row.tolist()
+
+
+def test_background_start_returns_the_child_result_or_raises_its_exception():
+    from cdisc_msc.report import background
+    frame = pd.DataFrame({"v": [1.0, 2.0]})  # inherited by the forked child, not pickled
+    assert background.start(lambda: frame["v"].sum())() == 3.0
+
+    def fails():
+        raise ValueError("no ADSL")
+    with pytest.raises(ValueError, match="no ADSL"):
+        background.start(fails)()

@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from cdisc_msc.config import StudyConfig
+from cdisc_msc.report import background
 from cdisc_msc.report import outcomes as om
 from cdisc_msc.report.data import VARIABLES as POPULATION_VARIABLES
 from cdisc_msc.report.data import group_labels, group_sizes, membership, population, read_adam
@@ -75,26 +76,36 @@ def methods_text(config: StudyConfig | None) -> list[str]:
     return lines
 
 
-def build_figures(ctx: Context, tables: list[Table], config: StudyConfig | None) -> list[Figure]:
-    """Trajectories, response rates and the AE timeline for the datasets present."""
+def dataset_figures(ctx: Context, config: StudyConfig | None) -> tuple[list[Figure], list[Figure]]:
+    """The figures drawn from the datasets alone (not from the tables): the trajectories and the AE timeline."""
     datasets, groups = ctx.datasets, ctx.groups
     labels = {0: "BL", **{m: f"M{m}" for m in om.FOLLOW_UP_MONTHS}}
     params = {p.paramcd: p for o in om.outcome_map(config) for p in o.params if p.paramcd}
-    figures = []
-    for section, dataset, paramcd in TRAJECTORIES:
-        if dataset in datasets:
-            figures.append(trajectory_figure(ctx.param_records(dataset, paramcd), dataset, params[paramcd], groups,
-                                             om.FOLLOW_UP_MONTHS, labels, section))
+    trajectories = [trajectory_figure(ctx.param_records(dataset, paramcd), dataset, params[paramcd], groups,
+                                      om.FOLLOW_UP_MONTHS, labels, section)
+                    for section, dataset, paramcd in TRAJECTORIES if dataset in datasets]
+    timeline = []
+    if "ADAE" in datasets:
+        days = (10, *(config.window(m).target_day for m in om.TOXICITY_MONTHS)) if config else (10, 31, 91, 181, 366)
+        timeline.append(ae_timeline_figure(datasets["ADAE"], datasets["ADSL"], "toxicity", days))
+    return trajectories, timeline
+
+
+def build_figures(ctx: Context, tables: list[Table], config: StudyConfig | None,
+                  drawn: tuple[list[Figure], list[Figure]] | None = None) -> list[Figure]:
+    """Trajectories, response rates and the AE timeline for the datasets present.
+
+    ``drawn``: :func:`dataset_figures` when already drawn (by a background process), else drawn here.
+    """
+    trajectories, timeline = drawn if drawn is not None else dataset_figures(ctx, config)
+    figures = list(trajectories)
     responders = [t for t in tables if t.id in RESPONSE_FIGURE_TABLES and t.available]
     if responders:
         long = pd.concat([t.data for t in responders], ignore_index=True)
         long = long[long["flag"].isin(RESPONSE_FIGURE_FLAGS)]
         source = "; ".join(f"table {t.id} ({t.source.split(';')[0]})" for t in responders)
-        figures.append(response_figure(long, groups, "response", source))
-    if "ADAE" in datasets:
-        days = (10, *(config.window(m).target_day for m in om.TOXICITY_MONTHS)) if config else (10, 31, 91, 181, 366)
-        figures.append(ae_timeline_figure(datasets["ADAE"], datasets["ADSL"], "toxicity", days))
-    return figures
+        figures.append(response_figure(long, ctx.groups, "response", source))
+    return figures + timeline
 
 
 def build_sections(tables: list[Table], listings: list[Table], figures: list[Figure],
@@ -166,11 +177,14 @@ def write_report(adam_dir: str | Path, out_dir: str | Path, config: StudyConfig 
     groups = group_labels(config, pop)
     members = membership(pop, groups)
     ctx = Context(datasets, members, groups)
-    tables = build_tables(outcomes, ctx)
     visits = [w.avisit for w in config.analysis_windows if w.avisitn in om.FOLLOW_UP_MONTHS] if config else \
         [f"Month {m}" for m in om.FOLLOW_UP_MONTHS]
-    listings = build_listings(datasets, visits)
-    figures = build_figures(ctx, tables, config)
+    # the dataset figures (matplotlib) and the listings are made by a forked child, on the other core,
+    # while the tables are built here: they read the datasets only
+    made_aside = background.start(lambda: (dataset_figures(ctx, config), build_listings(datasets, visits)))
+    tables = build_tables(outcomes, ctx)
+    drawn, listings = made_aside()
+    figures = build_figures(ctx, tables, config, drawn)
     sections = build_sections(tables, listings, figures, config)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_tables(tables + listings, out_dir)

@@ -413,22 +413,38 @@ def _socpt_display(long: pd.DataFrame, groups: list[str]) -> pd.DataFrame:
 
 
 # -------------------------------------------------------------- continuous ----
+def _member_rows(subject: np.ndarray, subjects: np.ndarray, ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    """The inner join of value rows (``subject``: codes into ``subjects``) with the members, as arrays:
+    for each value row, in row order, one output row per group of its subject (in members order), as
+    ``merge(how="inner")`` orders them. Returns (value row, group code) of the output rows."""
+    member_subject = pd.Index(subjects).get_indexer(ctx.members["USUBJID"])
+    member_group = pd.Index(ctx.group_names).get_indexer(ctx.members["GROUP"])  # -1: not a reported group
+    keep = (member_subject >= 0) & (member_group >= 0)
+    member_subject, member_group = member_subject[keep], member_group[keep]
+    by_subject = np.argsort(member_subject, kind="stable")  # each subject's groups, in members order
+    per_subject = np.bincount(member_subject, minlength=len(subjects))
+    first = np.cumsum(per_subject) - per_subject  # position of each subject's first group in by_subject
+    repeats = per_subject[subject]
+    row = np.repeat(np.arange(len(subject)), repeats)
+    within = np.arange(len(row)) - np.repeat(np.cumsum(repeats) - repeats, repeats)
+    return row, member_group[by_subject[first[subject[row]] + within]]
+
+
 def _block_statistics(values: pd.DataFrame, ctx: Context, blocks: list[dict]) -> pd.DataFrame:
     """``describe`` of each block's values (USUBJID, _v, _block) per group: one row per block and group in
     group order (statistics missing for a group without values), then the block's labels.
 
-    The values join the members by subject as integer codes (worked out once per distinct subject).
+    The values join the members by subject as integer codes (worked out once per distinct subject), and
+    are summarised in one grouped pass on one integer key per (block, group) cell.
     """
     subject, subjects = factorize_objects(values["USUBJID"].to_numpy(), missing_code=False)
-    members = pd.DataFrame({
-        "_s": pd.Index(subjects).get_indexer(ctx.members["USUBJID"]),
-        "_g": pd.Categorical(ctx.members["GROUP"], categories=ctx.group_names).codes.astype("int64"),
-    })
-    members = members[(members["_s"] >= 0) & (members["_g"] >= 0)]
-    grouped = values[["_v", "_block"]].assign(_s=subject).merge(members, on="_s")
-    stats = describe(grouped, "_v", ["_block", "_g"]).set_index(["_block", "_g"])
-    cells = pd.MultiIndex.from_product([range(len(blocks)), range(len(ctx.group_names))])
-    stats = stats.reindex(cells).reset_index(drop=True)
+    row, group = _member_rows(subject, subjects, ctx)
+    n_groups = len(ctx.group_names)
+    cell = values["_block"].to_numpy(dtype=np.intp)[row] * n_groups + group
+    grouped = pd.DataFrame({"_cell": cell, "_v": values["_v"].to_numpy()[row]}, copy=False)
+    stats = describe(grouped, "_v", ["_cell"]).set_index("_cell")
+    cells = pd.MultiIndex.from_product([range(len(blocks)), range(n_groups)])
+    stats = stats.reindex(np.arange(len(blocks) * n_groups)).reset_index(drop=True)
     names = pd.Index(ctx.group_names).take(cells.codes[1])
     labels = pd.DataFrame(blocks).take(cells.codes[0]).reset_index(drop=True)
     return pd.concat([pd.DataFrame({"group": names}), stats, labels], axis=1)
