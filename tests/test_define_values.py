@@ -76,3 +76,12 @@ def test_selected_numbers_by_presence_agree_with_their_codes():
         assert columns.used_has_values("N", columns.selected(conditions, "N")[:-1]) is has_number
     assert columns.distinct("N") == {"1", "2.5"}
     assert columns.has_values("TESTCD") and columns.has_values("N")
+
+
+def test_decimals_of_the_distinct_numbers():
+    from cdisc_msc.define.values import decimals
+
+    assert decimals(pd.Series([1.0, 2.25, None, 1e-05, np.inf])) == 5
+    assert decimals(pd.Series([3.0, -0.0, 120.0])) == 0
+    assert decimals(pd.Series([".A", "0.125", "x"], dtype=object)) == 3
+    assert decimals(pd.Series([np.nan, None], dtype=object)) is None

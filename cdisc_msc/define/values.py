@@ -80,8 +80,8 @@ def _number_texts(numbers: np.ndarray) -> np.ndarray:
 
     Integral values are written as integers (``-0.0`` stays ``-0``); the others
     with ``repr``, the same shortest round-trip digits as ``format_number``;
-    the few that ``repr`` writes otherwise (scientific notation, large
-    integers as ``1e+16`` or ``9007199254740993.0``) are formatted one by one.
+    the few that ``repr`` writes otherwise (below 1e-4 or from 2**53 on:
+    ``1e-05``, ``1e+16``, ``9007199254740994.0``) are formatted one by one.
     """
     out = np.empty(len(numbers), dtype=object)
     integral = (numbers == np.floor(numbers)) & (np.abs(numbers) < INTEGER_TEXT_LIMIT)
@@ -90,8 +90,10 @@ def _number_texts(numbers: np.ndarray) -> np.ndarray:
     negative_zero = np.flatnonzero(integral)[np.signbit(whole) & (whole == 0)]
     out[negative_zero] = "-0"
     rest = np.flatnonzero(~integral)
-    texts = list(map(repr, numbers[rest].tolist()))
-    out[rest] = [format_number(numbers[i]) if "e" in t or t.endswith(".0") else t for i, t in zip(rest, texts)]
+    out[rest] = list(map(repr, numbers[rest].tolist()))
+    magnitude = np.abs(numbers[rest])
+    for i in rest[(magnitude < 1e-4) | (magnitude >= INTEGER_TEXT_LIMIT)].tolist():  # where repr differs
+        out[i] = format_number(numbers[i])
     return out
 
 
@@ -176,7 +178,7 @@ class ColumnFacts:
             if self.numeric:
                 self._present = np.append(np.ones(len(self.uniques), dtype=bool), False)
             else:
-                self._present = np.fromiter((t is not None for t in self.texts), dtype=bool, count=len(self.texts))
+                self._present = np.not_equal(self.texts, None)
         return self._present
 
     @property
@@ -253,7 +255,7 @@ class ColumnFacts:
             return np.append(result.fillna(False).to_numpy(dtype=bool), False)
         wanted = set(condition.values)
         empty = "" in wanted  # an empty CheckValue stands for a missing value
-        hit = np.fromiter((empty if t is None else t in wanted for t in self.texts), dtype=bool, count=len(self.texts))
+        hit = np.where(self.present, pd.Series(self.texts, dtype=object).isin(list(wanted)).to_numpy(dtype=bool), empty)
         return ~hit if comparator in ("NE", "NOTIN") else hit
 
     def condition_mask(self, condition: "Condition") -> np.ndarray:
@@ -293,8 +295,9 @@ def decimals(values: pd.Series) -> int | None:
     nums = pd.to_numeric(_without_special_missing(values), errors="coerce").dropna()
     if nums.empty:
         return None
-    texts = [format_number(v) for v in pd.unique(nums.to_numpy(dtype=float))]
-    return max(len(t.split(".", 1)[1]) if "." in t else 0 for t in texts)
+    texts = texts_of(pd.unique(nums.to_numpy(dtype=float))).astype(_STRINGS)
+    point = np.strings.find(texts, ".")  # -1: no decimals
+    return int(np.where(point >= 0, np.strings.str_len(texts) - point - 1, 0).max())
 
 
 @dataclass(frozen=True)
