@@ -6,8 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cdisc_msc.define.consistency import _Columns, _distinct_keys, _fractional
-from cdisc_msc.define.values import Condition, _text_of, _without_special_missing, format_number, texts_of
+from cdisc_msc.define.consistency import _Columns, _fractional
+from cdisc_msc.define.values import (
+    Condition, _text_of, _without_special_missing, distinct_keys, format_number, texts_of,
+)
 
 EDGE_NUMBERS = [0.0, -0.0, 1.0, -2.0, 0.5, 0.1 + 0.2, 1e-05, 5e-324, 123456.789, 2.0 ** 53 - 1, 2.0 ** 53,
                 2.0 ** 53 + 2, 9.2e15 + 0.5, 1e16, 1.7976931348623157e308, -1e300, np.inf, -np.inf, np.nan]
@@ -62,9 +64,9 @@ def test_fractional_counts_numbers_with_decimals_across_slices():
 
 def test_distinct_keys_by_table_and_by_hashing():
     key = np.array([5, 0, 5, 3], dtype=np.int64)
-    assert sorted(_distinct_keys(key, 6).tolist()) == [0, 3, 5]
+    assert sorted(distinct_keys(key, 6).tolist()) == [0, 3, 5]
     big = np.array([2 ** 40, 7, 2 ** 40], dtype=np.int64)
-    assert sorted(_distinct_keys(big, 2 ** 41).tolist()) == [7, 2 ** 40]
+    assert sorted(distinct_keys(big, 2 ** 41).tolist()) == [7, 2 ** 40]
 
 
 def test_selected_numbers_by_presence_agree_with_their_codes():

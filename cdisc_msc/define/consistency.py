@@ -40,9 +40,9 @@ import pandas as pd
 from lxml import etree
 
 from cdisc_msc.define.schema import parse_define
-from cdisc_msc.define.values import Condition, condition_mask, format_number, texts_of
+from cdisc_msc.define.values import Condition, combined_key, condition_mask, distinct_keys, format_number, texts_of
 from cdisc_msc.io.meta import XptDataset
-from cdisc_msc.io.xpt import XptFormatError, read_xpt
+from cdisc_msc.io.xpt import NumericColumn, XptFormatError, read_xpt_columns
 from cdisc_msc.problems import Problem
 
 ODM_NS = "http://www.cdisc.org/ns/odm/v1.3"
@@ -256,6 +256,24 @@ class LoadedDataset:
     codes: Factorizer | None = None
 
 
+def read_dataset(path: Path) -> LoadedDataset:
+    """A dataset file read for the check, text columns kept as the reader's codes and distinct values.
+
+    ``read_xpt_columns`` gives each text column as codes (-1 = blank) into its
+    distinct values; the frame holds them as categoricals, so no text value is
+    built per record. Numbers are as ``read_xpt`` reads them (``.A`` special
+    missings as text).
+    """
+    read = read_xpt_columns(path)
+    text = {name: (c.codes, c.uniques) for name, c in read.columns.items() if not isinstance(c, NumericColumn)}
+    frame = pd.DataFrame(
+        {name: pd.Series(c.as_read(), copy=False) if isinstance(c, NumericColumn) else
+         pd.Categorical.from_codes(c.codes, categories=pd.Index(c.uniques, dtype=object))
+         for name, c in read.columns.items()},
+        index=pd.RangeIndex(read.records), copy=False)
+    return LoadedDataset(frame, read.meta, lambda name: text[name] if name in text else _factorize(frame[name]))
+
+
 def _factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     codes, uniques = pd.factorize(values.to_numpy(), use_na_sentinel=True)
     return np.asarray(codes, dtype=np.intp), np.asarray(uniques, dtype=object)
@@ -282,29 +300,6 @@ def _lookup(table: np.ndarray, missing: object) -> np.ndarray:
     out = np.empty(len(table) + 1, dtype=table.dtype)
     out[:-1], out[-1] = table, missing
     return out
-
-
-def _combined_key(codes: list[np.ndarray], radix: list[int], n: int) -> np.ndarray:
-    """Per record, its codes of several columns as one int64: digits ``code + 1`` in mixed ``radix``."""
-    key = np.zeros(n, dtype=np.int64)
-    for column, r in zip(codes, radix):
-        key *= r  # in place: the codes may be int8/int16 and the records millions
-        key += column
-        key += 1
-    return key
-
-
-MARK_LIMIT = 1 << 24
-"""Keys below this are made distinct by marking a boolean table (no hashing)."""
-
-
-def _distinct_keys(key: np.ndarray, size: int) -> np.ndarray:
-    """The distinct values of ``key`` (all in ``[0, size)``), in any order."""
-    if size <= max(MARK_LIMIT, len(key)):
-        seen = np.zeros(size, dtype=bool)
-        seen[key] = True
-        return np.flatnonzero(seen)
-    return pd.unique(key)
 
 
 class _Columns:
@@ -387,7 +382,7 @@ class _Columns:
             radix = [len(u) + 1 for _, u in columns]
             size = float(np.prod(radix, dtype=float))
             if size < self.MAX_COMBINED:
-                key = _distinct_keys(_combined_key([c for c, _ in columns], radix, len(self.frame)), int(size))
+                key = distinct_keys(combined_key([c for c, _ in columns], radix, len(self.frame)), int(size))
                 parts = []
                 for r in reversed(radix):
                     key, part = np.divmod(key, r)
@@ -453,12 +448,11 @@ class _Checker:
             loaded = self.loaded.get(fname)
             if loaded is None:
                 try:
-                    frame, meta = read_xpt(path)
+                    loaded = read_dataset(path)
                 except (XptFormatError, OSError, ValueError) as exc:
                     self.add("error", "DEFCHK-XPT", fname, "", f"cannot read the dataset file: {exc}")
                     self._note_incomplete(group)
                     continue
-                loaded = LoadedDataset(frame, meta)
             self._dataset(group, loaded.frame, loaded.meta, fname, _Columns(loaded.frame, loaded.codes))
         for fname in sorted(set(files) - described):
             self.add("error", "DEFCHK-DATASET", fname, "",

@@ -17,6 +17,8 @@ import pandas as pd
 from cdisc_msc.io.columns import Factorized, all_str, factorize_column
 
 NUMERIC_COMPARATORS = frozenset({"LT", "LE", "GT", "GE"})
+EARLY_VALUES = 64
+"""Distinct values looked at first when one value as text is enough to answer."""
 
 
 def format_number(value: float) -> str:
@@ -125,6 +127,39 @@ def texts_of(uniques: np.ndarray) -> np.ndarray:
     return out
 
 
+def combined_key(codes: list[np.ndarray], radix: list[int], n: int) -> np.ndarray:
+    """Per record, its codes of several columns as one int64: digits ``code + 1`` (-1, missing, is 0)
+    in mixed ``radix`` (each column's number of distinct values plus one).
+
+    >>> combined_key([np.array([0, -1]), np.array([1, 0])], [2, 3], 2).tolist()
+    [5, 1]
+    """
+    key = np.zeros(n, dtype=np.int64)
+    for column, r in zip(codes, radix):
+        key *= r  # in place: the codes may be int8/int16 and the records millions
+        key += column
+        key += 1
+    return key
+
+
+MARK_LIMIT = 1 << 24
+"""Keys below this are made distinct by marking a boolean table (no hashing)."""
+
+
+def distinct_keys(key: np.ndarray, size: int) -> np.ndarray:
+    """The distinct values of ``key`` (all in ``[0, size)``), in any order.
+
+    >>> sorted(distinct_keys(np.array([5, 0, 5]), 6).tolist())
+    [0, 5]
+    """
+    if size <= max(MARK_LIMIT, len(key)):
+        seen = np.zeros(size, dtype=bool)
+        seen[key] = True
+        return np.flatnonzero(seen)
+    return pd.unique(key)
+
+
+
 @dataclass(frozen=True)
 class Selection:
     """Some rows of a column: which of its distinct values (then missing) occur in them, and,
@@ -221,6 +256,9 @@ class ColumnFacts:
         return self.present & (self._all if selection is None else selection.occurring)
 
     def has_values(self, selection: Selection | None = None) -> bool:
+        if selection is None and self._present is None and not self.numeric:
+            if np.not_equal(texts_of(np.asarray(self.uniques[:EARLY_VALUES])), None).any():
+                return True  # without converting every distinct value (USUBJID, dates...)
         return bool(self._selected(selection).any())
 
     def distinct_text(self, selection: Selection | None = None) -> set[str]:
