@@ -134,8 +134,11 @@ def combined_key(codes: list[np.ndarray], radix: list[int], n: int) -> np.ndarra
     >>> combined_key([np.array([0, -1]), np.array([1, 0])], [2, 3], 2).tolist()
     [5, 1]
     """
-    key = np.zeros(n, dtype=np.int64)
-    for column, r in zip(codes, radix):
+    if not codes:
+        return np.zeros(n, dtype=np.int64)
+    key = codes[0].astype(np.int64)
+    key += 1
+    for column, r in zip(codes[1:], radix[1:]):
         key *= r  # in place: the codes may be int8/int16 and the records millions
         key += column
         key += 1
