@@ -87,3 +87,18 @@ def test_decimals_of_the_distinct_numbers():
     assert decimals(pd.Series([3.0, -0.0, 120.0])) == 0
     assert decimals(pd.Series([".A", "0.125", "x"], dtype=object)) == 3
     assert decimals(pd.Series([np.nan, None], dtype=object)) is None
+
+
+def test_most_decimals_agrees_with_the_written_numbers():
+    from cdisc_msc.define.values import _most_decimals
+
+    def written(numbers):
+        return max(len(t.split(".", 1)[1]) if "." in t else 0 for t in map(format_number, numbers))
+
+    rng = np.random.default_rng(3)
+    cases = [np.array(EDGE_NUMBERS[:-1]), np.array([2.675, 1.005]), np.array([5e-324, 1.0]), np.array([1e-25, 0.5]),
+             np.array([np.inf, 3.0]), np.array([9007199254740993.0, 0.5])]
+    cases += [np.round(rng.normal(0, 10.0 ** rng.integers(-3, 8), 50), rng.integers(0, 18)) for _ in range(100)]
+    cases += [rng.normal(0, 1, 20) / 10.0 ** rng.integers(0, 25) for _ in range(100)]
+    for numbers in cases:
+        assert _most_decimals(numbers) == written(numbers), numbers[:5]

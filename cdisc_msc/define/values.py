@@ -336,9 +336,53 @@ def decimals(values: pd.Series) -> int | None:
     nums = pd.to_numeric(_without_special_missing(values), errors="coerce").dropna()
     if nums.empty:
         return None
-    texts = texts_of(pd.unique(nums.to_numpy(dtype=float))).astype(_STRINGS)
+    return _most_decimals(pd.unique(nums.to_numpy(dtype=float)))
+
+
+ROUNDING_DECIMALS = 22
+"""Decimals tried with ``np.round`` (10**22 is the largest power of ten a float holds exactly)."""
+EXACT_INTEGERS = 2.0 ** 53
+"""Below this, ``x * 10**d`` rounds to an exact integer: ``np.round(x, d)`` is the d-decimal text's value."""
+
+
+def _written_decimals(numbers: np.ndarray) -> int:
+    """Most digits after the point among numbers, from their texts (0 when there is none)."""
+    if not len(numbers):
+        return 0
+    texts = texts_of(numbers).astype(_STRINGS)
     point = np.strings.find(texts, ".")  # -1: no decimals
     return int(np.where(point >= 0, np.strings.str_len(texts) - point - 1, 0).max())
+
+
+def _most_decimals(numbers: np.ndarray) -> int:
+    """Most digits after the point among distinct numbers as ``format_number`` writes them.
+
+    Without writing every number: ``np.round(x, d) == x`` (with ``x * 10**d``
+    an exact integer) shows that the text of x has at most d decimals, and
+    usually exactly d when d is the first such. Numbers that need too many
+    digits for that are written out; of those shown at the highest d, one is
+    written out to confirm it. Anything else (not seen in practice) is
+    counted from every number's text.
+
+    >>> _most_decimals(np.array([1.0, 2.25, 0.1 + 0.2, np.inf])), _most_decimals(np.array([7.0, 2.5]))
+    (17, 1)
+    """
+    pending = numbers[np.isfinite(numbers)]
+    written, highest, top = [], 0, pending[:0]
+    for d in range(ROUNDING_DECIMALS + 1):
+        exact = np.abs(pending) * 10.0 ** d < EXACT_INTEGERS
+        written.append(pending[~exact])
+        pending = pending[exact]
+        shown = np.round(pending, d) == pending
+        if shown.any():
+            highest, top = d, pending[shown]
+        pending = pending[~shown]
+        if not len(pending):
+            break
+    most_written = _written_decimals(np.concatenate(written + [pending]))
+    if most_written >= highest or any(_written_decimals(np.array([x])) == highest for x in top[:8]):
+        return max(most_written, highest)
+    return _written_decimals(numbers)
 
 
 @dataclass(frozen=True)
