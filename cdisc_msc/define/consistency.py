@@ -40,9 +40,9 @@ import pandas as pd
 from lxml import etree
 
 from cdisc_msc.define.schema import parse_define
-from cdisc_msc.define.values import Condition, as_text, condition_mask, format_number
+from cdisc_msc.define.values import Condition, combined_key, condition_mask, distinct_keys, format_number, texts_of
 from cdisc_msc.io.meta import XptDataset
-from cdisc_msc.io.xpt import XptFormatError, read_xpt
+from cdisc_msc.io.xpt import NumericColumn, XptFormatError, read_xpt_columns
 from cdisc_msc.problems import Problem
 
 ODM_NS = "http://www.cdisc.org/ns/odm/v1.3"
@@ -201,6 +201,36 @@ def _as_number_text(value: str) -> str:
         return value
 
 
+CHUNK = 1 << 16
+"""Records per slice of a whole-column scan: the slice's temporaries stay in the CPU cache."""
+
+
+def _fractional(column: pd.Series) -> tuple[int, float | None]:
+    """How many numbers of a column have decimals, and the first of them (text that is no number is skipped)."""
+    numbers = column if pd.api.types.is_float_dtype(column.dtype) else pd.to_numeric(column, errors="coerce")
+    x = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
+    count, first = 0, None
+    whole = np.empty(min(len(x), CHUNK))
+    for start in range(0, len(x), CHUNK):  # per slice of 65,536 records, not per record
+        part = x[start:start + CHUNK]
+        off = part != np.trunc(part, out=whole[:len(part)])  # NaN differs from itself: counted below
+        n = int(np.count_nonzero(off) - np.count_nonzero(np.isnan(part)))
+        if n and first is None:
+            first = float(part[off & ~np.isnan(part)][0])
+        count += n
+    return count, first
+
+
+EARLY = 4096
+"""Records (or distinct values) looked at first when a check usually succeeds on the first few."""
+
+
+def _has_number(values: pd.Series) -> bool:
+    """Whether a numeric column has a value (not NaN): the first records, then the rest."""
+    x = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    return bool((~np.isnan(x[:EARLY])).any() or (~np.isnan(x[EARLY:])).any())
+
+
 def _coded_values(codelist: DefCodelist, numeric: bool) -> set[str]:
     """Coded values as text; for a numeric variable normalised like the data (``1.0`` -> ``1``)."""
     return {_as_number_text(v) for v in codelist.values} if numeric else set(codelist.values)
@@ -226,9 +256,43 @@ class LoadedDataset:
     codes: Factorizer | None = None
 
 
+def read_dataset(path: Path) -> LoadedDataset:
+    """A dataset file read for the check, text columns kept as the reader's codes and distinct values.
+
+    ``read_xpt_columns`` gives each text column as codes (-1 = blank) into its
+    distinct values; the frame holds them as categoricals, so no text value is
+    built per record. Numbers are as ``read_xpt`` reads them (``.A`` special
+    missings as text).
+    """
+    read = read_xpt_columns(path)
+    text = {name: (c.codes, c.uniques) for name, c in read.columns.items() if not isinstance(c, NumericColumn)}
+    frame = pd.DataFrame(
+        {name: pd.Series(c.as_read(), copy=False) if isinstance(c, NumericColumn) else
+         pd.Categorical.from_codes(c.codes, categories=pd.Index(c.uniques, dtype=object))
+         for name, c in read.columns.items()},
+        index=pd.RangeIndex(read.records), copy=False)
+    return LoadedDataset(frame, read.meta, lambda name: text[name] if name in text else _factorize(frame[name]))
+
+
 def _factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     codes, uniques = pd.factorize(values.to_numpy(), use_na_sentinel=True)
     return np.asarray(codes, dtype=np.intp), np.asarray(uniques, dtype=object)
+
+
+def _present(texts: np.ndarray) -> np.ndarray:
+    """Which texts are a value (None: missing as text)."""
+    return np.not_equal(texts, None)
+
+
+PRESENCE = "?"
+"""Suffix of a pseudo-column (no SAS name has it): whether a numeric column holds a number."""
+
+
+def _presence(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A numeric column as codes of one distinct value: 0 where a number, -1 where missing."""
+    codes = np.isnan(values.to_numpy(dtype=np.float64, na_value=np.nan)).astype(np.int8)
+    codes *= -1
+    return codes, np.array([True])
 
 
 def _lookup(table: np.ndarray, missing: object) -> np.ndarray:
@@ -254,47 +318,56 @@ class _Columns:
         self._codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._texts: dict[str, np.ndarray] = {}
         self._combos: dict[tuple[str, ...], np.ndarray] = {}
+        self._float: dict[str, bool] | None = None
 
     def codes(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """Codes and distinct values of a column, or of a ``name + PRESENCE`` pseudo-column."""
         if name not in self._codes:
-            self._codes[name] = self._factorizer(name)
+            self._codes[name] = _presence(self.frame[name[:-1]]) if name.endswith(PRESENCE) else \
+                self._factorizer(name)
         return self._codes[name]
 
     def texts(self, name: str) -> np.ndarray:
         """``as_text`` of each distinct value of the column (None = missing as text)."""
         if name not in self._texts:
-            uniques = self.codes(name)[1]
-            self._texts[name] = as_text(pd.Series(uniques, dtype=object)).to_numpy(dtype=object)
+            self._texts[name] = texts_of(self.codes(name)[1])
         return self._texts[name]
 
-    def _numeric(self, name: str) -> bool:
-        return pd.api.types.is_float_dtype(self.frame[name].dtype)
+    def numeric(self, name: str) -> bool:
+        if self._float is None:  # the dtypes once: a frame's column lookup is slow when done hundreds of times
+            self._float = {n: pd.api.types.is_float_dtype(t) for n, t in self.frame.dtypes.items()}
+        return self._float[name]
 
     def has_values(self, name: str) -> bool:
         """Some record has a value (numbers always do; blank text and special missings do not)."""
-        if self._numeric(name):
-            return bool(self.frame[name].notna().any())
-        return any(t is not None for t in self.texts(name))  # every distinct value occurs in some record
+        if self.numeric(name):
+            return _has_number(self.frame[name])
+        if name not in self._texts and _present(texts_of(self.codes(name)[1][:EARLY])).any():
+            return True  # without converting every distinct value (USUBJID, dates...)
+        return bool(_present(self.texts(name)).any())  # every distinct value occurs in some record
 
     def distinct(self, name: str, used: np.ndarray | None = None) -> set[str]:
         """The distinct texts of the column (of the distinct values selected by ``used``)."""
-        texts = self.texts(name)
-        return {t for t in (texts if used is None else texts[used]) if t is not None}
+        if used is None and name not in self._codes and self.numeric(name):  # no codes needed: no factorisation
+            numbers = pd.unique(self.frame[name].to_numpy(dtype=np.float64, na_value=np.nan))
+            return set(texts_of(numbers[~np.isnan(numbers)]).tolist())
+        texts = self.texts(name) if used is None else self.texts(name)[used]
+        return set(texts[_present(texts)].tolist())
 
     def used_has_values(self, name: str, used: np.ndarray) -> bool:
-        if self._numeric(name):
+        if self.numeric(name):
             return bool(used.any())  # a distinct number is a value
-        return any(t is not None for t in self.texts(name)[used])
+        return bool(_present(self.texts(name)[used]).any())
 
     def _condition_hits(self, condition: Condition) -> np.ndarray:
         """Per distinct value of the condition's variable (one more slot: missing), whether it meets the condition."""
         codes, uniques = self.codes(condition.variable)
         if (condition.comparator or "EQ") in TEXT_COMPARATORS:
             texts = _lookup(self.texts(condition.variable), None)
-            values = set(condition.values)
-            hit = np.array([t is not None and t in values for t in texts], dtype=bool)
-            if "" in values:  # an empty CheckValue stands for a missing value
-                hit |= np.array([t is None for t in texts], dtype=bool)
+            missing = ~_present(texts)
+            hit = pd.Series(texts, dtype=object).isin(list(condition.values)).to_numpy(dtype=bool) & ~missing
+            if "" in condition.values:  # an empty CheckValue stands for a missing value
+                hit |= missing
             return ~hit if condition.comparator in ("NE", "NOTIN") else hit
         column = self.frame[condition.variable]
         distinct = pd.Series(_lookup(np.asarray(uniques, dtype=object), None), dtype=object)
@@ -307,11 +380,9 @@ class _Columns:
         if names not in self._combos:
             columns = [self.codes(n) for n in names]
             radix = [len(u) + 1 for _, u in columns]
-            if float(np.prod(radix, dtype=float)) < self.MAX_COMBINED:
-                key = np.zeros(len(self.frame), dtype=np.int64)
-                for (codes, _), r in zip(columns, radix):
-                    key = key * r + (codes + 1)
-                key = pd.unique(key)
+            size = float(np.prod(radix, dtype=float))
+            if size < self.MAX_COMBINED:
+                key = distinct_keys(combined_key([c for c, _ in columns], radix, len(self.frame)), int(size))
                 parts = []
                 for r in reversed(radix):
                     key, part = np.divmod(key, r)
@@ -322,8 +393,13 @@ class _Columns:
             self._combos[names] = combos.astype(np.intp, copy=False)
         return self._combos[names]
 
-    def selected(self, conditions: list[Condition], name: str) -> np.ndarray:
-        """Which distinct values of ``name`` (one more slot: missing) the records meeting every condition hold."""
+    def selected(self, conditions: list[Condition], name: str, presence: bool = False) -> np.ndarray:
+        """Which distinct values of ``name`` (one more slot: missing) the records meeting every condition hold.
+
+        ``presence`` (numeric columns): only whether they hold a number (one
+        distinct value), which spares factorising the numbers.
+        """
+        name = name + PRESENCE if presence else name
         n = len(self.codes(name)[1]) + 1
         if any(c.variable not in self.frame.columns for c in conditions):
             return np.zeros(n, dtype=bool)  # a condition on an absent variable selects nothing
@@ -372,12 +448,11 @@ class _Checker:
             loaded = self.loaded.get(fname)
             if loaded is None:
                 try:
-                    frame, meta = read_xpt(path)
+                    loaded = read_dataset(path)
                 except (XptFormatError, OSError, ValueError) as exc:
                     self.add("error", "DEFCHK-XPT", fname, "", f"cannot read the dataset file: {exc}")
                     self._note_incomplete(group)
                     continue
-                loaded = LoadedDataset(frame, meta)
             self._dataset(group, loaded.frame, loaded.meta, fname, _Columns(loaded.frame, loaded.codes))
         for fname in sorted(set(files) - described):
             self.add("error", "DEFCHK-DATASET", fname, "",
@@ -444,7 +519,6 @@ class _Checker:
     def _variable(self, group: DefGroup, ref: DefRef, item: DefItem, frame: pd.DataFrame, xvar, fname: str,
                   columns: _Columns) -> None:
         where = f"{group.name}.{item.name}"
-        column = frame[item.name]
         has_values = columns.has_values(item.name) if len(frame) else False
         if len(frame) and not has_values and not ref.has_no_data:
             self.add("error", "DEFCHK-HASNODATA", fname, where,
@@ -458,12 +532,11 @@ class _Checker:
                      f"{'numeric' if xvar.is_numeric else 'character'}",
                      value=item.data_type, expected="integer/float" if xvar.is_numeric else "text or an ISO 8601 type")
         elif item.data_type == "integer" and has_values:
-            nums = pd.to_numeric(column, errors="coerce").dropna()
-            fractional = nums[nums != nums.round()]
-            if len(fractional):
+            count, first = _fractional(frame[item.name])
+            if count:
                 self.add("error", "DEFCHK-TYPE", fname, where,
-                         f"{where}: DataType integer but {len(fractional)} value(s) have decimals",
-                         value=format_number(fractional.iloc[0]))
+                         f"{where}: DataType integer but {count} value(s) have decimals",
+                         value=format_number(first))
         self._length(item, xvar, where, fname)
         if xvar.label and item.label is not None and item.label != xvar.label:
             self.add("warning", "DEFCHK-LABEL", fname, where, f"{where}: label differs from the XPT label",
@@ -542,14 +615,18 @@ class _Checker:
         if vitem is None:
             self.add("error", "DEFCHK-REF", self.define_name, where, f"ItemRef {vref.item_oid} has no ItemDef")
             return
-        used = columns.selected(conditions, name)[:-1]  # the distinct values of the selected records
-        has_values = columns.used_has_values(name, used)
+        xvar = meta.variable(name)
+        if xvar.is_numeric and columns.numeric(name) and not vitem.codelist:
+            used = None  # whether the selected records have a number suffices: the numbers are not factorised
+            has_values = bool(columns.selected(conditions, name, presence=True)[:-1].any())
+        else:
+            used = columns.selected(conditions, name)[:-1]  # the distinct values of the selected records
+            has_values = columns.used_has_values(name, used)
         if not has_values and not vref.has_no_data:
             self.add("error", "DEFCHK-VLM", fname, where,
                      f"{where}: no record has a value, but the value-level item is not marked def:HasNoData")
         if vref.has_no_data and has_values:
             self.add("error", "DEFCHK-VLM", fname, where, f"{where}: marked def:HasNoData but records have values")
-        xvar = meta.variable(name)
         if not xvar.is_numeric and vitem.data_type == "text" and vitem.length is not None:
             longest = max((len(v.encode("utf-8")) for v in columns.distinct(name, used)), default=0)
             if vitem.length > xvar.length:

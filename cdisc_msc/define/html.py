@@ -41,19 +41,20 @@ class DefineHTMLError(ValueError):
 Element = etree._Element
 
 
-def _is_elem(node: object) -> bool:
-    return isinstance(node, etree._Element) and isinstance(node.tag, str)
-
-
 def _local(el: Element) -> str:
-    return etree.QName(el).localname
+    return _local_name(el.tag)
+
+
+def _local_name(tag: str) -> str:
+    """``{namespace}name`` or ``name`` -> ``name`` (what ``etree.QName(tag).localname`` gives, without the object)."""
+    return tag.rpartition("}")[2]
 
 
 def _kids(el: Element | None, name: str) -> list[Element]:
     """Child elements with local name ``name``, in document order."""
     if el is None:
         return []
-    return [c for c in el if _is_elem(c) and _local(c) == name]
+    return el.findall("{*}" + name)  # lxml: ``{*}`` is any namespace or none
 
 
 def _kid(el: Element | None, name: str) -> Element | None:
@@ -65,7 +66,7 @@ def _desc(el: Element | None, name: str) -> list[Element]:
     """Descendants with local name ``name``, in document order."""
     if el is None:
         return []
-    return [c for c in el.iter() if _is_elem(c) and _local(c) == name]
+    return list(el.iter("{*}" + name))
 
 
 def _attr(el: Element | None, name: str) -> str | None:
@@ -119,10 +120,13 @@ def _order(refs: list[Element], attr: str = "OrderNumber") -> list[Element]:
 # anchors, escaping, safe links
 # --------------------------------------------------------------------------
 _ID_SAFE = re.compile(r"[A-Za-z0-9.]")
+_ID_SAFE_ALL = re.compile(r"[A-Za-z0-9.]*")
 
 
 def _escape_oid(oid: str) -> str:
     """``IT.DM.AGE`` -> ``IT.DM.AGE``; ``COM.X(1)`` -> ``COM.X_281_29``: one to one, URL and id safe."""
+    if _ID_SAFE_ALL.fullmatch(oid):  # most OIDs: nothing to escape
+        return oid
     return "".join(ch if _ID_SAFE.fullmatch(ch) else "".join(f"_{b:02X}" for b in ch.encode("utf-8"))
                    for ch in oid)
 

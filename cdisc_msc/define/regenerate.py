@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cdisc_msc.config import StudyConfig, load_config
-from cdisc_msc.define.consistency import check_consistency
+from cdisc_msc.define.consistency import LoadedDataset, check_consistency
 from cdisc_msc.define.schema import validate_define
 from cdisc_msc.define.xml import DatasetContent, define_xml, write_define
 from cdisc_msc.io.xpt import XptFormatError, read_xpt
@@ -95,7 +95,8 @@ def regenerate_define(package_dir: str | Path, specs_dir: str | Path,
     xml = define_xml(spec, config, contents)
     xml_path = write_define(package_dir / DEFINE_FILE, xml)
     report.extend(validate_define(xml, name=str(xml_path)))
-    report.extend(check_consistency(xml, package_dir, name=str(xml_path)))
+    read = {f"{name.lower()}.xpt": LoadedDataset(c.frame, c.xpt) for name, c in contents.items()}  # not read twice
+    report.extend(check_consistency(xml, package_dir, name=str(xml_path), datasets=read))
     html = render_html(xml)
     html_path = None
     if html is not None:

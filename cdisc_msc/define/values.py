@@ -17,6 +17,8 @@ import pandas as pd
 from cdisc_msc.io.columns import Factorized, all_str, factorize_column
 
 NUMERIC_COMPARATORS = frozenset({"LT", "LE", "GT", "GE"})
+EARLY_VALUES = 64
+"""Distinct values looked at first when one value as text is enough to answer."""
 
 
 def format_number(value: float) -> str:
@@ -40,16 +42,125 @@ def _without_special_missing(values: pd.Series) -> pd.Series:
     """
     if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
         return values
+    if len(values) and all_str(values.to_numpy(dtype=object)):
+        return values.where(~_special_missing_mask(values.to_numpy(dtype=object).astype(_STRINGS)), None)
     return values.where(~values.map(_is_special_missing), None)
 
 
 def _text_of(value: object) -> str | None:
-    """``as_text`` of one value that is not missing."""
+    """``as_text`` of one value that is not missing (the reference for ``texts_of``)."""
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
         return format_number(value)
     if _is_special_missing(value):
         return None
     return str(value).rstrip(" ") or None
+
+
+_STRINGS = np.dtypes.StringDType()
+"""numpy's variable-width text: vectorised string functions, and unlike ``U`` it keeps trailing NULs."""
+INTEGER_TEXT_LIMIT = 2.0 ** 53
+"""Integral floats below this are written through int64 (exact; far faster than float formatting)."""
+
+
+def _special_missing_mask(text: np.ndarray) -> np.ndarray:
+    """``_is_special_missing`` of every element of a ``StringDType`` array (``.`` and ``.A``-style)."""
+    length = np.strings.str_len(text)
+    return (length >= 1) & (length <= 2) & np.strings.startswith(text, ".")
+
+
+def _string_texts(strings: np.ndarray) -> np.ndarray:
+    """``_text_of`` of every element of an array of ``str``: right-stripped, None for blanks and ``.A``."""
+    text = strings.astype(_STRINGS)
+    stripped = np.strings.rstrip(text, " ")
+    out = stripped.astype(object)
+    out[(np.strings.str_len(stripped) == 0) | _special_missing_mask(text)] = None
+    return out
+
+
+def _number_texts(numbers: np.ndarray) -> np.ndarray:
+    """``format_number`` of every element of a float array.
+
+    Integral values are written as integers (``-0.0`` stays ``-0``); the others
+    with ``repr``, the same shortest round-trip digits as ``format_number``;
+    the few that ``repr`` writes otherwise (below 1e-4 or from 2**53 on:
+    ``1e-05``, ``1e+16``, ``9007199254740994.0``) are formatted one by one.
+    """
+    out = np.empty(len(numbers), dtype=object)
+    integral = (numbers == np.floor(numbers)) & (np.abs(numbers) < INTEGER_TEXT_LIMIT)
+    whole = numbers[integral]
+    out[integral] = list(map(str, whole.astype(np.int64).tolist()))
+    negative_zero = np.flatnonzero(integral)[np.signbit(whole) & (whole == 0)]
+    out[negative_zero] = "-0"
+    rest = np.flatnonzero(~integral)
+    out[rest] = list(map(repr, numbers[rest].tolist()))
+    magnitude = np.abs(numbers[rest])
+    for i in rest[(magnitude < 1e-4) | (magnitude >= INTEGER_TEXT_LIMIT)].tolist():  # where repr differs
+        out[i] = format_number(numbers[i])
+    return out
+
+
+def texts_of(uniques: np.ndarray) -> np.ndarray:
+    """``_text_of`` of each distinct value (none missing), as an object array; None = no text.
+
+    Vectorised for text and numeric columns (the define check and define.xml
+    convert every distinct value, hundreds of thousands at 10,000 subjects);
+    a column mixing types goes value by value.
+
+    >>> texts_of(np.array(["b ", ".A", " ", "."], dtype=object)).tolist()
+    ['b', None, None, None]
+    >>> texts_of(np.array([1.0, -0.0, 2.5, 1e-05])).tolist()
+    ['1', '-0', '2.5', '0.00001']
+    """
+    uniques = np.asarray(uniques)
+    if len(uniques) == 0:
+        return np.zeros(0, dtype=object)
+    if uniques.dtype.kind in "fiu":
+        return _number_texts(uniques.astype(np.float64))
+    if uniques.dtype == object:
+        kind = pd.api.types.infer_dtype(uniques, skipna=False)
+        if kind == "string":
+            return _string_texts(uniques)
+        if kind in ("floating", "integer", "mixed-integer-float"):
+            return _number_texts(uniques.astype(np.float64))
+    out = np.empty(len(uniques), dtype=object)
+    out[:] = [_text_of(u) for u in uniques]  # mixed types: rare
+    return out
+
+
+def combined_key(codes: list[np.ndarray], radix: list[int], n: int) -> np.ndarray:
+    """Per record, its codes of several columns as one int64: digits ``code + 1`` (-1, missing, is 0)
+    in mixed ``radix`` (each column's number of distinct values plus one).
+
+    >>> combined_key([np.array([0, -1]), np.array([1, 0])], [2, 3], 2).tolist()
+    [5, 1]
+    """
+    if not codes:
+        return np.zeros(n, dtype=np.int64)
+    key = codes[0].astype(np.int64)
+    key += 1
+    for column, r in zip(codes[1:], radix[1:]):
+        key *= r  # in place: the codes may be int8/int16 and the records millions
+        key += column
+        key += 1
+    return key
+
+
+MARK_LIMIT = 1 << 24
+"""Keys below this are made distinct by marking a boolean table (no hashing)."""
+
+
+def distinct_keys(key: np.ndarray, size: int) -> np.ndarray:
+    """The distinct values of ``key`` (all in ``[0, size)``), in any order.
+
+    >>> sorted(distinct_keys(np.array([5, 0, 5]), 6).tolist())
+    [0, 5]
+    """
+    if size <= max(MARK_LIMIT, len(key)):
+        seen = np.zeros(size, dtype=bool)
+        seen[key] = True
+        return np.flatnonzero(seen)
+    return pd.unique(key)
+
 
 
 @dataclass(frozen=True)
@@ -94,8 +205,7 @@ class ColumnFacts:
         """``as_text`` of each distinct value, then None for the missing slot."""
         if self._texts is None:
             texts = np.full(len(self.uniques) + 1, None, dtype=object)
-            for i, u in enumerate(self.uniques):  # per distinct value, not per row
-                texts[i] = _text_of(u)
+            texts[:-1] = texts_of(np.asarray(self.uniques))  # per distinct value, not per row
             self._texts = texts
         return self._texts
 
@@ -106,7 +216,7 @@ class ColumnFacts:
             if self.numeric:
                 self._present = np.append(np.ones(len(self.uniques), dtype=bool), False)
             else:
-                self._present = np.fromiter((t is not None for t in self.texts), dtype=bool, count=len(self.texts))
+                self._present = np.not_equal(self.texts, None)
         return self._present
 
     @property
@@ -149,6 +259,9 @@ class ColumnFacts:
         return self.present & (self._all if selection is None else selection.occurring)
 
     def has_values(self, selection: Selection | None = None) -> bool:
+        if selection is None and self._present is None and not self.numeric:
+            if np.not_equal(texts_of(np.asarray(self.uniques[:EARLY_VALUES])), None).any():
+                return True  # without converting every distinct value (USUBJID, dates...)
         return bool(self._selected(selection).any())
 
     def distinct_text(self, selection: Selection | None = None) -> set[str]:
@@ -183,7 +296,7 @@ class ColumnFacts:
             return np.append(result.fillna(False).to_numpy(dtype=bool), False)
         wanted = set(condition.values)
         empty = "" in wanted  # an empty CheckValue stands for a missing value
-        hit = np.fromiter((empty if t is None else t in wanted for t in self.texts), dtype=bool, count=len(self.texts))
+        hit = np.where(self.present, pd.Series(self.texts, dtype=object).isin(list(wanted)).to_numpy(dtype=bool), empty)
         return ~hit if comparator in ("NE", "NOTIN") else hit
 
     def condition_mask(self, condition: "Condition") -> np.ndarray:
@@ -223,8 +336,53 @@ def decimals(values: pd.Series) -> int | None:
     nums = pd.to_numeric(_without_special_missing(values), errors="coerce").dropna()
     if nums.empty:
         return None
-    texts = [format_number(v) for v in pd.unique(nums.to_numpy(dtype=float))]
-    return max(len(t.split(".", 1)[1]) if "." in t else 0 for t in texts)
+    return _most_decimals(pd.unique(nums.to_numpy(dtype=float)))
+
+
+ROUNDING_DECIMALS = 22
+"""Decimals tried with ``np.round`` (10**22 is the largest power of ten a float holds exactly)."""
+EXACT_INTEGERS = 2.0 ** 53
+"""Below this, ``x * 10**d`` rounds to an exact integer: ``np.round(x, d)`` is the d-decimal text's value."""
+
+
+def _written_decimals(numbers: np.ndarray) -> int:
+    """Most digits after the point among numbers, from their texts (0 when there is none)."""
+    if not len(numbers):
+        return 0
+    texts = texts_of(numbers).astype(_STRINGS)
+    point = np.strings.find(texts, ".")  # -1: no decimals
+    return int(np.where(point >= 0, np.strings.str_len(texts) - point - 1, 0).max())
+
+
+def _most_decimals(numbers: np.ndarray) -> int:
+    """Most digits after the point among distinct numbers as ``format_number`` writes them.
+
+    Without writing every number: ``np.round(x, d) == x`` (with ``x * 10**d``
+    an exact integer) shows that the text of x has at most d decimals, and
+    usually exactly d when d is the first such. Numbers that need too many
+    digits for that are written out; of those shown at the highest d, one is
+    written out to confirm it. Anything else (not seen in practice) is
+    counted from every number's text.
+
+    >>> _most_decimals(np.array([1.0, 2.25, 0.1 + 0.2, np.inf])), _most_decimals(np.array([7.0, 2.5]))
+    (17, 1)
+    """
+    pending = numbers[np.isfinite(numbers)]
+    written, highest, top = [], 0, pending[:0]
+    for d in range(ROUNDING_DECIMALS + 1):
+        exact = np.abs(pending) * 10.0 ** d < EXACT_INTEGERS
+        written.append(pending[~exact])
+        pending = pending[exact]
+        shown = np.round(pending, d) == pending
+        if shown.any():
+            highest, top = d, pending[shown]
+        pending = pending[~shown]
+        if not len(pending):
+            break
+    most_written = _written_decimals(np.concatenate(written + [pending]))
+    if most_written >= highest or any(_written_decimals(np.array([x])) == highest for x in top[:8]):
+        return max(most_written, highest)
+    return _written_decimals(numbers)
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from cdisc_msc.io.meta import XptDataset, display_format, from_spec
 from cdisc_msc.problems import InputError, Problem, ProblemReport
 from cdisc_msc.spec.ct import DEFAULT_VERSION, load_ct
 from cdisc_msc.spec.model import Codelist, Dataset, Document, Spec, ValueLevel, Variable
-from cdisc_msc.define.values import ColumnFacts, Condition, Selection
+from cdisc_msc.define.values import ColumnFacts, Condition, Selection, combined_key, distinct_keys
 from cdisc_msc.io.columns import FrameColumns, columns_for
 
 ODM_NS = "http://www.cdisc.org/ns/odm/v1.3"
@@ -239,12 +239,12 @@ class _Facts:
     def _pairs(self, dataset: str, where: ColumnFacts, where_name: str, item: ColumnFacts,
                item_name: str) -> tuple[np.ndarray, np.ndarray]:
         """The distinct (where value, item value) pairs over the rows, as two arrays of
-        distinct-value indexes (missing: the last index, ``len(uniques)``)."""
+        distinct-value indexes (missing: -1, the last slot of a per-value table)."""
         key = (dataset, where_name, item_name)
         if key not in self._pair_cache:
             rows, cols = len(where.uniques) + 1, len(item.uniques) + 1
-            pair = pd.unique((where.codes.astype(np.int64) % rows) * cols + item.codes.astype(np.int64) % cols)
-            self._pair_cache[key] = (pair // cols, pair % cols)
+            pair = distinct_keys(combined_key([where.codes, item.codes], [rows, cols], len(item.codes)), rows * cols)
+            self._pair_cache[key] = (pair // cols - 1, pair % cols - 1)  # -1 (missing) indexes the last slot
         return self._pair_cache[key]
 
     def selection(self, dataset: str, conditions: list[Condition], name: str) -> Selection | None:
