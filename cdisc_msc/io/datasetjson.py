@@ -251,11 +251,10 @@ def _encode_each(values: list) -> list[bytes]:
     """
     if len(values) < 2:
         return [_dumps(v).encode("utf-8") for v in values]
-    text = sum(isinstance(v, str) for v in values)
-    if text == 0:
-        return [t.encode("utf-8") for t in _dumps(values)[1:-1].split(",")]
-    if text == len(values):
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":  # all str (the usual text column), in C
         return [f'"{t}"'.encode("utf-8") for t in _dumps(values)[2:-2].split('","')]
+    if not any(isinstance(v, str) for v in values):
+        return [t.encode("utf-8") for t in _dumps(values)[1:-1].split(",")]
     return [_dumps(v).encode("utf-8") for v in values]
 
 
