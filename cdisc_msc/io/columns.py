@@ -61,13 +61,15 @@ def _run_starts(keys: np.ndarray) -> np.ndarray | None:
     return np.flatnonzero(np.concatenate(([True], starts)))
 
 
-def _spread_runs(run_codes: np.ndarray, starts: np.ndarray, n: int) -> np.ndarray:
-    """Each run's code repeated over its rows (``starts`` from ``_run_starts``, ``n`` rows)."""
-    return np.repeat(run_codes, np.diff(starts, append=n))
+def _spread_runs(run_codes: np.ndarray, n_uniques: int, starts: np.ndarray, n: int) -> np.ndarray:
+    """Each run's code repeated over its rows (``starts`` from ``_run_starts``, ``n`` rows), in the
+    smallest integer type that holds the ``n_uniques`` codes (no full-length intp array)."""
+    return np.repeat(_small_codes(run_codes, n_uniques), np.diff(starts, append=n))
 
 
 def _factorize_numbers(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``pd.factorize`` (codes -1 = NaN) of a numeric array; sorted data hashes one key per run.
+    """``pd.factorize`` (codes -1 = NaN) of a numeric array; sorted data hashes one key per run
+    (its codes then come in the smallest integer type that holds them).
 
     The first row of each value starts a run, so factorising the run starts in order gives
     the same codes and distinct values (in order of first appearance).
@@ -81,7 +83,7 @@ def _factorize_numbers(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         codes, uniques = pd.factorize(keys, use_na_sentinel=True)
         return np.asarray(codes, dtype=np.intp), uniques
     run_codes, uniques = pd.factorize(keys[starts], use_na_sentinel=True)
-    return _spread_runs(np.asarray(run_codes, dtype=np.intp), starts, len(keys)), uniques
+    return _spread_runs(np.asarray(run_codes, dtype=np.intp), len(uniques), starts, len(keys)), uniques
 
 
 def _factorize_by_identity(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -132,7 +134,7 @@ def _factorize_objects(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     starts = _run_starts(addresses)
     if starts is not None:  # sorted data: one object per run of the same object (see _factorize_numbers)
         run_codes, uniques = _factorize_objects(objects[starts])
-        return _spread_runs(run_codes, starts, len(objects)), uniques
+        return _spread_runs(run_codes, len(uniques), starts, len(objects)), uniques
     if _identity_pays_off(objects):
         return _factorize_by_identity(objects)
     constant = _factorize_constant(objects)
@@ -169,7 +171,7 @@ def _factorize_float(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if (distinct == 0).sum() > 1:  # both zeros: one value
         by_value, distinct = pd.factorize(distinct)
         codes = np.asarray(by_value, dtype=np.intp)[codes]
-    return np.asarray(codes, dtype=np.intp), distinct
+    return codes, distinct
 
 
 def _small_codes(codes: np.ndarray, n_uniques: int) -> np.ndarray:
