@@ -13,7 +13,14 @@ I/O floor (see bench/README.md): for every file the build wrote, the same
 bytes, read into memory beforehand, written to a new file in a scratch folder
 on the same file system with one ``open``/``write``/``close`` (no fsync,
 as the build). The floor of a stage is the sum over the files it wrote; the
-median of ``FLOOR_REPEATS`` passes (each pass is kept in the JSON).
+median of ``FLOOR_REPEATS`` passes (each pass is kept in the JSON, with its CPU
+seconds).
+
+Same starting state for the build and the floor: ``os.sync()`` runs before each
+writing stage of the build (outside its timing) and before each floor pass, so
+neither inherits dirty pages of earlier writes; a pass keeps its files until it
+ends, as the build keeps its own (deleting each file at once would hand the next
+one recycled page-cache pages, an unrealistically fast floor).
 """
 from __future__ import annotations
 
@@ -54,7 +61,13 @@ def child(raw: Path, out: Path, result: Path) -> int:
     import resource
 
     class Recorder(TimingRecorder):
-        """Also the process's peak RSS so far at the end of each stage (which stage set the peak)."""
+        """Also the process's peak RSS so far at the end of each stage (which stage set the peak);
+        dirty pages are flushed before a writing stage starts (not timed), as before a floor pass."""
+
+        def __call__(self, message: str) -> None:
+            if message.startswith("stage:") and message[len("stage:"):] in WRITE_STAGES:
+                os.sync()
+            super().__call__(message)
 
         def stage_done(self, stage: str, seconds: float) -> None:
             peak_mb[stage] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
@@ -92,35 +105,47 @@ def run_child(args: list[str]) -> tuple[int, dict]:
 
 
 FLOOR_REPEATS = 3
-"""The floor is measured this many times and the median taken: one pass varies by 20 % or more
-(page cache and writeback of the build's own files)."""
+"""The floor is measured this many times and the median taken. One pass varies by 2x or more on a
+shared machine: CPU contention, and (in a VM with free page reporting) page-cache pages that must
+be faulted back in from the host, whose cost depends on what was freed just before."""
 
 
-def io_floor_once(package: Path, scratch: Path, patterns: tuple[str, ...]) -> tuple[float, int, int]:
-    """Seconds to write the same bytes as the files matching ``patterns`` (one pass), bytes, files."""
+def io_floor_once(package: Path, scratch: Path, patterns: tuple[str, ...]) -> tuple[float, float, int, int]:
+    """Wall and CPU seconds to write the same bytes as the files matching ``patterns`` (one pass),
+    bytes, files. Dirty pages are flushed first; the files written are kept until the pass ends."""
     scratch.mkdir(parents=True, exist_ok=True)
-    seconds, nbytes, nfiles = 0.0, 0, 0
-    for pattern in patterns:
-        for path in sorted(p for p in package.glob(pattern) if p.is_file()):
-            data = path.read_bytes()  # not timed
-            target = scratch / path.name
-            t0 = time.perf_counter()
-            with open(target, "wb") as fh:
-                fh.write(data)
-            seconds += time.perf_counter() - t0
-            nbytes += len(data)
-            nfiles += 1
-            del data
+    seconds, cpu, nbytes, nfiles = 0.0, 0.0, 0, 0
+    written: list[Path] = []
+    os.sync()
+    try:
+        for pattern in patterns:
+            for path in sorted(p for p in package.glob(pattern) if p.is_file()):
+                data = path.read_bytes()  # not timed
+                target = scratch / f"{nfiles}.{path.name}"
+                t0, c0 = time.perf_counter(), time.process_time()
+                with open(target, "wb") as fh:
+                    fh.write(data)
+                seconds += time.perf_counter() - t0
+                cpu += time.process_time() - c0
+                written.append(target)
+                nbytes += len(data)
+                nfiles += 1
+                del data
+    finally:
+        for target in written:
             target.unlink()
-    return seconds, nbytes, nfiles
+    return seconds, cpu, nbytes, nfiles
 
 
 def io_floor(package: Path, scratch: Path, patterns: tuple[str, ...],
-             repeats: int = FLOOR_REPEATS) -> tuple[float, int, int, list[float]]:
-    """The median over ``repeats`` passes of ``io_floor_once``; also every pass's seconds."""
+             repeats: int = FLOOR_REPEATS) -> dict:
+    """The median wall and CPU seconds over ``repeats`` passes of ``io_floor_once``, bytes, files and
+    every pass's seconds."""
     passes = [io_floor_once(package, scratch, patterns) for _ in range(repeats)]
-    seconds = sorted(p[0] for p in passes)
-    return statistics.median(seconds), passes[0][1], passes[0][2], [p[0] for p in passes]
+    return {"floor_seconds": statistics.median(p[0] for p in passes),
+            "floor_cpu_seconds": statistics.median(p[1] for p in passes),
+            "bytes": passes[0][2], "files": passes[0][3],
+            "passes": [p[0] for p in passes], "cpu_passes": [p[1] for p in passes]}
 
 
 def bench_size(n: int, seed: int, work: Path) -> dict:
@@ -141,11 +166,9 @@ def bench_size(n: int, seed: int, work: Path) -> dict:
     floors = {}
     for stage, patterns in WRITE_STAGES.items():
         if stage in built["stages"]:
-            secs, nbytes, nfiles, passes = io_floor(package, work / "floor", patterns)
-            floors[stage] = {"floor_seconds": secs, "bytes": nbytes, "files": nfiles, "passes": passes}
-    secs, nbytes, nfiles, passes = (io_floor(package, work / "floor", ("**/*",)) if package.exists()
-                                    else (0.0, 0, 0, []))
-    floors["package"] = {"floor_seconds": secs, "bytes": nbytes, "files": nfiles, "passes": passes}
+            floors[stage] = io_floor(package, work / "floor", patterns)
+    floors["package"] = (io_floor(package, work / "floor", ("**/*",)) if package.exists() else
+                         {"floor_seconds": 0.0, "floor_cpu_seconds": 0.0, "bytes": 0, "files": 0, "passes": []})
     return {"subjects": n, "exit_code": rc, "load_avg_1min_before": load0, **usage, **built, "io_floor": floors}
 
 
@@ -199,9 +222,15 @@ def fmt_table(results: list[dict]) -> str:
                 cells.append(f"floor {f['floor_seconds']:.2f} ({f['bytes'] / 1e6:,.0f} MB, {f['files']} files)")
             else:
                 cells.append(f"{t:.2f} / {f['floor_seconds']:.2f} ({f['bytes'] / 1e6:,.0f}) = "
-                             f"{t / max(f['floor_seconds'], 1e-9):.1f}x")
+                             f"{t / max(f['floor_seconds'], 1e-9):.1f}x" + _cpu_ratio(r, s))
         out.append(f"| {s} | " + " | ".join(cells) + " |")
     return "\n".join(out)
+
+
+def _cpu_ratio(result: dict, stage: str) -> str:
+    """``; CPU a / b = rx``: the stage's CPU over its floor's CPU (less sensitive to other load than wall)."""
+    cpu, floor = result.get("cpu_stages", {}).get(stage), result["io_floor"][stage].get("floor_cpu_seconds")
+    return f"; CPU {cpu:.2f} / {floor:.2f} = {cpu / max(floor, 1e-9):.1f}x" if cpu is not None and floor else ""
 
 
 def goals(results: list[dict]) -> list[str]:
@@ -223,7 +252,7 @@ def goals(results: list[dict]) -> list[str]:
             if s in r["stages"] and s in r["io_floor"]:
                 ratio = r["stages"][s] / max(r["io_floor"][s]["floor_seconds"], 1e-9)
                 lines.append(f"{'PASS' if ratio <= GOAL_WRITE_FLOOR else 'FAIL'}: {r['subjects']:,} {s} "
-                             f"{ratio:.1f}x its I/O floor (goal <= {GOAL_WRITE_FLOOR:.0f}x)")
+                             f"{ratio:.1f}x its I/O floor (goal <= {GOAL_WRITE_FLOOR:.0f}x)" + _cpu_ratio(r, s))
     for r in results:
         if r["status"] != "ok":
             lines.append(f"NOTE: {r['subjects']:,} build did not finish: {r['error']}")

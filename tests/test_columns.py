@@ -55,3 +55,23 @@ def test_pd_na_among_equal_texts_is_missing_not_an_error():
     f = factorize_column(pd.Series(values, dtype=object))
     assert f.codes.tolist() == [0] * 500 + [-1] + [0] * 499
     assert f.uniques.tolist() == ["YES"]
+
+
+def test_sorted_data_factorised_by_runs_equals_pandas():
+    """Few runs of equal adjacent values (sorted data) take the run path; codes and distinct values
+    (first-seen order) are those of pd.factorize, with NaN, -0.0, None and equal values held by
+    distinct objects in different runs."""
+    rng = np.random.default_rng(11)
+    lengths = rng.integers(1, 30, 400)
+    floats = np.repeat(rng.choice([1.0, 2.5, -0.0, 0.0, np.nan, 1e300], 400), lengths)
+    ints = np.repeat(rng.integers(-5, 5, 400), lengths)
+    texts = np.repeat(np.array(["".join(["U", str(i % 37)]) if i % 11 else None for i in range(400)], dtype=object),
+                      lengths)  # "U1" in two runs: two objects with one value
+    from cdisc_msc.io.columns import _run_starts
+
+    assert _run_starts(floats) is not None  # the run path is what is tested
+    for data in (floats, np.where(np.isnan(floats), 3.0, floats), ints, texts):
+        f = factorize_column(pd.Series(data))
+        expected_codes, expected_uniques = pd.factorize(data, use_na_sentinel=True)
+        assert f.codes.tolist() == expected_codes.tolist()
+        assert [str(u) for u in np.asarray(f.uniques)] == [str(u) for u in np.asarray(expected_uniques)]

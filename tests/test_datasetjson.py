@@ -260,3 +260,25 @@ def test_leading_groups_written_padded_where_the_next_ones_cover_it():
     assert leading == [False, False, True]  # A and B padded (B's padding lands on C's token), C exactly
     expected = ",".join(json.dumps([a, b, c], separators=(",", ":")) for a, b, c in frame.itertuples(index=False))
     assert b"".join(encoded_rows(frame, columns, "T", rows_per_chunk=512)) == expected.encode()
+
+
+def test_merged_groups_with_missing_values_equal_json_dumps():
+    """Adjacent columns merged into one group (few combinations), some with missing values (their
+    token moved first in the combination table): rows equal json.dumps of each row."""
+    from cdisc_msc.io.datasetjson import _combined, _token_table, encoded_rows
+
+    table, lengths = _combined(_token_table([b"[1", b"[333"]), _token_table([b',"x"]', b",null]"]))
+    assert [bytes(r[:k]) for r, k in zip(table, lengths)] == [b'[1,"x"]', b"[1,null]", b'[333,"x"]', b"[333,null]"]
+    rng = np.random.default_rng(3)
+    n = 2000
+    frame = pd.DataFrame({
+        "A": rng.choice(np.array(["a", "bb", None], dtype=object), n),
+        "B": rng.choice(np.array([1.0, 22.0, np.nan]), n),
+        "C": rng.choice(np.array(["", "ccc", "é", None], dtype=object), n),
+    })
+    columns = [{"name": "A", "dataType": "string"}, {"name": "B", "dataType": "integer"},
+               {"name": "C", "dataType": "string"}]
+    rows = [[a if isinstance(a, str) else "", None if b != b else int(b), c if isinstance(c, str) else ""]
+            for a, b, c in frame.itertuples(index=False)]
+    expected = ",".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in rows)
+    assert b"".join(encoded_rows(frame, columns, "T", rows_per_chunk=300)) == expected.encode()

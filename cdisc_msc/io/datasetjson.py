@@ -251,11 +251,10 @@ def _encode_each(values: list) -> list[bytes]:
     """
     if len(values) < 2:
         return [_dumps(v).encode("utf-8") for v in values]
-    text = sum(isinstance(v, str) for v in values)
-    if text == 0:
-        return [t.encode("utf-8") for t in _dumps(values)[1:-1].split(",")]
-    if text == len(values):
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":  # all str (the usual text column), in C
         return [f'"{t}"'.encode("utf-8") for t in _dumps(values)[2:-2].split('","')]
+    if not any(isinstance(v, str) for v in values):
+        return [t.encode("utf-8") for t in _dumps(values)[1:-1].split(",")]
     return [_dumps(v).encode("utf-8") for v in values]
 
 
@@ -317,10 +316,30 @@ class _Group:
         return self._cut[length]
 
 
-def _group(members: list[_Tokens], tokens: list[bytes]) -> _Group:
-    width = max(map(len, tokens))
-    data = np.frombuffer(b"".join([t.ljust(width, PAD) for t in tokens]), dtype=f"V{width}")
-    return _Group(members, data, np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens)))
+def _token_table(tokens: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """Tokens as a (tokens, widest) uint8 table padded with ``PAD``, and their lengths."""
+    lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+    width = int(lengths.max())
+    table = np.frombuffer(b"".join([t.ljust(width, PAD) for t in tokens]), dtype=np.uint8)
+    return table.reshape(len(tokens), width), lengths
+
+
+def _combined(left: tuple[np.ndarray, np.ndarray], right: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Every token of ``left`` followed by every token of ``right`` (left major), as ``_token_table``
+    gives for the concatenated bytes: the widest combination is the widest left + the widest right.
+
+    >>> table, lengths = _combined(_token_table([b"[1", b"[22"]), _token_table([b",A]", b",]"]))
+    >>> [bytes(r) for r in table], lengths.tolist()
+    ([b'[1,A]\\x00', b'[1,]\\x00\\x00', b'[22,A]', b'[22,]\\x00'], [5, 4, 6, 5])
+    """
+    (a, a_lengths), (b, b_lengths) = left, right
+    rows, width = len(a) * len(b), a.shape[1] + b.shape[1]
+    out = np.full((rows, width), PAD[0], dtype=np.uint8)
+    out[:, :a.shape[1]] = np.repeat(a, len(b), axis=0)
+    starts = np.repeat(a_lengths, len(b))  # the right token goes right after the left one, over its padding
+    items = np.tile(np.ascontiguousarray(b).view(f"V{b.shape[1]}").reshape(-1), len(a))
+    _at_offsets(out.reshape(-1), b.shape[1])[np.arange(rows) * width + starts] = items
+    return out, starts + np.tile(b_lengths, len(a))
 
 
 def _groups(columns: list[_Tokens], end: bytes) -> list[_Group]:
@@ -331,22 +350,24 @@ def _groups(columns: list[_Tokens], end: bytes) -> list[_Group]:
     ...                             b"]")[0].data]
     [b'["A",1]\\x00', b'["A",22]']
     """
-    groups: list[tuple[list[_Tokens], list[bytes]]] = []
+    groups: list[tuple[list[_Tokens], tuple[np.ndarray, np.ndarray]]] = []
     last = len(columns) - 1
     for j, col in enumerate(columns):
         prefix, suffix = b"[" if j == 0 else b",", end if j == last else b""
         framed = [prefix + t + suffix for t in col.tokens]
         col = _Tokens(col.codes, framed, col.missing)
-        if groups and len(groups[-1][1]) * len(framed) <= max(MERGED_TOKENS, len(groups[-1][1]), len(framed)):
-            members, tokens = groups[-1]
+        table = _token_table(framed)
+        if groups and len(groups[-1][1][0]) * len(framed) <= max(MERGED_TOKENS, len(groups[-1][1][0]), len(framed)):
+            members, combined = groups[-1]
             if len(members) == 1 and members[0].missing:  # first member: its missing token moves first
-                tokens = tokens[-1:] + tokens[:-1]
+                combined = (np.roll(combined[0], 1, axis=0), np.roll(combined[1], 1))
             if col.missing:
-                framed = framed[-1:] + framed[:-1]
-            groups[-1] = (members + [col], [a + b for a in tokens for b in framed])
+                table = (np.roll(table[0], 1, axis=0), np.roll(table[1], 1))
+            groups[-1] = (members + [col], _combined(combined, table))
         else:
-            groups.append(([col], framed))
-    return [_group(members, tokens) for members, tokens in groups]
+            groups.append(([col], table))
+    return [_Group(members, np.ascontiguousarray(table).view(f"V{table.shape[1]}").reshape(-1), lengths)
+            for members, (table, lengths) in groups]
 
 
 def _repaired(groups: list[_Group]) -> int:

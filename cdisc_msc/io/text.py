@@ -68,5 +68,5 @@ def transliterate_frame(frame: pd.DataFrame, dataset: str,
 def transliterated_columns(columns: FrameColumns, frame: pd.DataFrame, changes: pd.DataFrame) -> FrameColumns:
     """The column cache of ``frame``, the frame ``transliterate_frame`` returned with ``changes``
     for the frame of ``columns``: the unchanged columns keep their factorisation."""
-    changed = set(changes["variable"]) if len(changes) else set()
+    changed = set(pd.unique(changes["variable"].to_numpy(dtype=object))) if len(changes) else set()
     return columns.moved_to(frame, changed)

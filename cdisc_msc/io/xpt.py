@@ -548,7 +548,7 @@ def record_dtype(meta: XptDataset) -> np.dtype:
 
 CHUNK_ROWS = 32768
 """Records packed per chunk: a few reused buffers of a few MB keep memory flat and page faults few."""
-MERGED_ROWS = 1 << 14
+MERGED_ROWS = 1 << 16
 """Adjacent variables are packed from one table while all combinations of their values are at most this many."""
 
 
