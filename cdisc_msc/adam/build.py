@@ -47,9 +47,9 @@ def build_adam(config: StudyConfig, spec: Spec, sdtm: dict[str, pd.DataFrame],
         derived = module.build(ctx)
         for name in list(derived):
             ds = spec.dataset(name)
-            # popped and passed on without another reference: the derived frame is released as soon
-            # as its conformed, key-ordered copy is made (memory of the large BDS datasets)
-            ctx.datasets[name] = conform_sorted(derived.pop(name), ds)
+            # popped and passed on without another reference: the derived frame's columns are
+            # released one by one as their conformed, key-ordered copies are made (memory)
+            ctx.datasets[name] = conform_sorted(derived.pop(name), ds, consume=True)
         if consume:
             _release(sdtm, modules[i + 1:])
     missing = [d.name for d in spec.datasets if d.name not in ctx.datasets]

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from cdisc_msc.io.columns import Factorized, factorize_column, is_text_dtype
-from cdisc_msc.io.columns import _object_addresses as object_addresses
+from cdisc_msc.io.columns import _object_addresses as object_addresses, _small_codes
 from cdisc_msc.spec.model import Dataset
 
 
@@ -35,30 +35,40 @@ def conform(df: pd.DataFrame, ds: Dataset, allow_missing: Iterable[str] = ()) ->
     return pd.DataFrame(_conformed_columns(df, ds, None), copy=False)
 
 
-def conform_sorted(df: pd.DataFrame, ds: Dataset, allow_missing: Iterable[str] = ()) -> pd.DataFrame:
+def conform_sorted(df: pd.DataFrame, ds: Dataset, allow_missing: Iterable[str] = (), *,
+                   consume: bool = False) -> pd.DataFrame:
     """``sort_by_keys(conform(df, ds), ds)`` with one gather per column instead of two.
 
     The key variables give the record order first (text keys ranked through
     their table of distinct values, which the columns then reuse); every
     column is then built straight in that order, so the frame is not copied
-    once to conform it and again to sort it.
+    once to conform it and again to sort it. With ``consume`` the columns of
+    ``df`` are deleted from it as they are converted, so ``df`` and the result
+    are not held whole at once (memory of the large BDS datasets).
     """
     _check_variables(df, ds, allow_missing)
     numeric = {v.name for v in ds.variables if v.is_numeric}
     keys = [k for k in ds.keys if k in df.columns]
     tables = {k: text_table(df[k]) for k in keys if k not in numeric}
-    order = None
-    if keys and len(df):
-        parts = []
-        for k in keys:
-            if k in tables:  # rank the few distinct values; each row takes its value's rank
-                codes, table = tables[k]
-                ranks, n = key_codes(pd.Series(table, dtype=object), na_first=True)
-                parts.append((ranks[codes], n))
-            else:
-                parts.append(key_codes(pd.to_numeric(df[k], errors="raise").astype("float64"), na_first=True))
-        order = _stable_order_of(parts)
-    return pd.DataFrame(_conformed_columns(df, ds, order, tables), copy=False)
+    order = _key_order(df, keys, tables) if keys and len(df) else None
+    return pd.DataFrame(_conformed_columns(df, ds, order, tables, consume), copy=False)
+
+
+def _key_order(df: pd.DataFrame, keys: list[str], tables: dict[str, tuple[np.ndarray, np.ndarray]]
+               ) -> np.ndarray | None:
+    """:func:`stable_order` of ``df`` by ``keys`` (missing first) as conformed: a text key
+    (its :func:`text_table` in ``tables``) ranks its few distinct values, each row takes
+    its value's rank; any other key is a number. (Its own function: the per-key codes
+    are freed before the columns are built.)"""
+    parts = []
+    for k in keys:
+        if k in tables:
+            codes, table = tables[k]
+            ranks, n = key_codes(pd.Series(table, dtype=object), na_first=True)
+            parts.append((ranks[codes], n))
+        else:
+            parts.append(key_codes(pd.to_numeric(df[k], errors="raise").astype("float64"), na_first=True))
+    return _stable_order_of(parts)
 
 
 def _check_variables(df: pd.DataFrame, ds: Dataset, allow_missing: Iterable[str]) -> None:
@@ -77,18 +87,20 @@ def _check_variables(df: pd.DataFrame, ds: Dataset, allow_missing: Iterable[str]
 
 
 def _conformed_columns(df: pd.DataFrame, ds: Dataset, order: np.ndarray | None,
-                       tables: dict[str, tuple[np.ndarray, np.ndarray]] | None = None) -> dict[str, pd.Series]:
+                       tables: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+                       consume: bool = False) -> dict[str, pd.Series]:
     """The spec's variables of ``df`` typed by the spec, rows taken in ``order`` (None: as they
     are), on a new RangeIndex; absent variables are all missing. ``tables``: text columns'
-    :func:`text_table` already made."""
+    :func:`text_table` already made. With ``consume`` each column is deleted from ``df``
+    once converted."""
     tables = tables or {}
     n = len(df) if order is None else len(order)
     index = pd.RangeIndex(n)
     out = {}
     for var in ds.variables:
         if var.name not in df.columns:
-            out[var.name] = pd.Series(np.nan if var.is_numeric else None, index=index,
-                                      dtype="float64" if var.is_numeric else object)
+            values = np.full(n, np.nan) if var.is_numeric else np.full(n, None, dtype=object)
+            out[var.name] = pd.Series(values, index=index, dtype=values.dtype, copy=False)
             continue
         col = df[var.name]
         if var.is_numeric:
@@ -99,6 +111,9 @@ def _conformed_columns(df: pd.DataFrame, ds: Dataset, order: np.ndarray | None,
             values = table.take(codes if order is None else codes[order])
         # the arrays are new: the Series own them without a copy (and pandas 3 infers no str dtype for objects)
         out[var.name] = pd.Series(values, index=index, dtype=values.dtype, copy=False)
+        if consume:
+            del col
+            del df[var.name]
     return out
 
 
@@ -130,10 +145,24 @@ def text_table(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     objects = np.ascontiguousarray(col.to_numpy(dtype=object))  # a view for object and python str storage
     if not len(objects):
         return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=object)
-    codes, _ = pd.factorize(object_addresses(objects))
-    representative = np.empty(int(codes.max()) + 1, dtype=np.intp)
-    representative[codes] = np.arange(len(objects), dtype=np.intp)  # any row of each object will do
-    return codes, _as_text(objects[representative])
+    codes, pointers = pd.factorize(object_addresses(objects))
+    # the smallest integer codes: less memory to keep and gather (the codes of a key are kept a while)
+    return _small_codes(codes, len(pointers)), _as_text(objects[_a_row_of_each(codes, len(pointers))])
+
+
+def _a_row_of_each(codes: np.ndarray, n_codes: int, chunk: int = 1 << 16) -> np.ndarray:
+    """A row position holding each code 0..n_codes-1 (some row; which one does not matter).
+
+    Scattered chunk by chunk: no row-length index array beside the codes (peak memory).
+
+    >>> _a_row_of_each(np.array([0, 1, 0, 2]), 3, chunk=2).tolist()
+    [2, 1, 3]
+    """
+    rows = np.empty(n_codes, dtype=np.intp)
+    for start in range(0, len(codes), chunk):
+        part = codes[start:start + chunk]
+        rows[part] = np.arange(start, start + len(part), dtype=np.intp)
+    return rows
 
 
 def _as_text(objects: np.ndarray) -> np.ndarray:
