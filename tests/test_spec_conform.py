@@ -84,3 +84,15 @@ def test_text_table_groups_objects_and_converts_each_once():
     assert text_objects(as_str).tolist() == ["x", None, "y"]
     assert text_objects(pd.Series([1.0, np.nan])).tolist() == ["1.0", None]  # numbers: pandas' string conversion
     assert text_objects(pd.Series([], dtype=object)).tolist() == []
+
+
+def test_distinct_text_by_identity_matches_a_factorisation_of_the_texts():
+    from cdisc_msc.scoring import distinct_text
+    y1, y2 = "".join(["Y", "es"]), "".join(["Y", "es"])  # equal values, distinct objects
+    values = pd.Series([None, y1, "N", np.nan, y2, 1, 1.0, True, pd.NA, "N", y2], dtype=object)
+    want_codes, want = pd.factorize(values.astype("str").where(values.notna()))
+    for col in (values, values.astype("str")):
+        codes, texts = distinct_text(col)
+        assert texts.dtype == "str"
+        assert texts.tolist() == (want.tolist() if col.dtype == object else ["Yes", "N", "1", "1.0", "True"])
+        assert codes.tolist() == want_codes.tolist()

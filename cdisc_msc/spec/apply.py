@@ -198,12 +198,13 @@ def key_codes(col: pd.Series | np.ndarray, na_first: bool = True) -> tuple[np.nd
 def _sorted_factorize(col: pd.Series) -> tuple[np.ndarray, int]:
     """Codes in the sorted order of the distinct values (-1 = missing) and their count.
 
-    Text is factorised with the writers' factorisation (by object identity
-    where values share their string objects, a cheap integer hash), then the
-    few distinct values are sorted; anything else by ``pd.factorize``.
+    Text and float64 are factorised with the writers' factorisation (text by
+    object identity where values share their string objects, floats by bit
+    pattern: cheap integer hashes), then the few distinct values are sorted;
+    anything else by ``pd.factorize``.
     """
-    if is_text_dtype(col.dtype):
-        f = factorize_text(col)
+    if is_text_dtype(col.dtype) or col.dtype == np.float64:
+        f = factorize_column(col)
         try:
             rank = np.full(len(f.uniques) + 1, -1, dtype=np.int64)  # the last entry: code -1 stays -1
             rank[np.argsort(f.uniques, kind="stable")] = np.arange(len(f.uniques))
