@@ -31,7 +31,7 @@ from cdisc_msc.adam.adsl import dtc_to_sas_date
 from cdisc_msc.adam.bds import ADSL_BDS_VARS, derive_bds_timing, add_study_day, merge_by_keys, require_method_text
 from cdisc_msc.adam.keys import key_codes
 from cdisc_msc.config import SF36Norms, StudyConfig
-from cdisc_msc.scoring import eq5d, require_columns, sf36
+from cdisc_msc.scoring import distinct_text, eq5d, require_columns, sf36
 from cdisc_msc.sdtm.instruments import EQ5D_CAT, SF36_CAT
 from cdisc_msc.spec.ct import load_ct
 
@@ -133,7 +133,7 @@ def administration_scores(items: pd.DataFrame, category: str, item_codes: tuple[
         return pd.DataFrame(columns=cols)
     # administrations as integer codes ascending with (USUBJID, VISITNUM): the order of a sorted group-by
     admin = key_codes([mine], keys, sort=True)[0]
-    param_codes, params = pd.factorize(mine["PARAMCD"])
+    param_codes, params = distinct_text(mine["PARAMCD"])  # each distinct code hashed once (-1: missing)
     if pd.Series(admin * len(params) + param_codes).duplicated().any():
         raise ValueError(f"ADQS {category}: an item recorded twice in one administration (USUBJID, VISITNUM)")
     meta = mine[["VISIT", "ADT", "_SEQ"]].groupby(admin, sort=True).agg(
@@ -143,7 +143,7 @@ def administration_scores(items: pd.DataFrame, category: str, item_codes: tuple[
     meta, first_row = meta[scored], first_row.to_numpy()[scored]
     # wide items: one row per scored administration, one column per item code (absent item -> NaN)
     row = np.searchsorted(meta.index.to_numpy(), admin)
-    column = pd.Index(list(item_codes)).get_indexer(mine["PARAMCD"])
+    column = np.append(pd.Index(list(item_codes)).get_indexer(params), -1)[param_codes]  # code -1 -> -1
     put = (row < len(meta)) & (column >= 0)
     put[put] = meta.index.to_numpy()[row[put]] == admin[put]
     values = np.full((len(meta), len(item_codes)), np.nan)

@@ -14,7 +14,7 @@ from typing import Callable
 import pandas as pd
 
 from cdisc_msc.config import StudyConfig
-from cdisc_msc.spec.apply import conform, sort_by_keys
+from cdisc_msc.spec.apply import conform_sorted
 from cdisc_msc.spec.model import Spec
 
 ADAM_MODULES: tuple[str, ...] = ("adsl", "adae", "adqs", "adrs", "adster", "adcomo", "adsl_baseline")
@@ -47,9 +47,9 @@ def build_adam(config: StudyConfig, spec: Spec, sdtm: dict[str, pd.DataFrame],
         derived = module.build(ctx)
         for name in list(derived):
             ds = spec.dataset(name)
-            # popped and passed on without another reference: each intermediate frame is released
-            # as soon as the next step has made its copy (memory of the large BDS datasets)
-            ctx.datasets[name] = sort_by_keys(conform(derived.pop(name), ds), ds)
+            # popped and passed on without another reference: the derived frame's columns are
+            # released one by one as their conformed, key-ordered copies are made (memory)
+            ctx.datasets[name] = conform_sorted(derived.pop(name), ds, consume=True)
         if consume:
             _release(sdtm, modules[i + 1:])
     missing = [d.name for d in spec.datasets if d.name not in ctx.datasets]

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from cdisc_msc.spec.apply import key_codes as sorted_codes
+
 _CODE_LIMIT = 2 ** 62
 """Combined codes are re-compressed before they could overflow int64."""
 
@@ -32,10 +34,12 @@ def key_codes(frames: Sequence[pd.DataFrame], by: Sequence[str], sort: bool = Fa
     total = np.zeros(sum(lengths), dtype=np.int64)
     for col in by:
         values = frames[0][col] if len(frames) == 1 else pd.concat([f[col] for f in frames], ignore_index=True)
-        codes, uniques = pd.factorize(values, sort=sort, use_na_sentinel=False)
-        if (int(total.max(initial=0)) + 1) * len(uniques) >= _CODE_LIMIT:
+        # codes in value order, missing last, whether or not ``sort`` asks for it: text is factorised
+        # by object identity first (a pointer hash; no string hashed), then its few distinct values sorted
+        codes, n = sorted_codes(values, na_first=False)
+        if (int(total.max(initial=0)) + 1) * n >= _CODE_LIMIT:
             total = pd.factorize(total, sort=sort)[0].astype(np.int64)
-        total = total * len(uniques) + codes
+        total = total * n + codes
     return np.split(total, np.cumsum(lengths)[:-1])
 
 

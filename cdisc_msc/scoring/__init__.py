@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pandas as pd
 
+from cdisc_msc.spec.apply import text_table
+
 
 class MissingColumnsError(ValueError):
     """A frame given to a scoring function lacks required columns."""
@@ -78,8 +80,14 @@ def distinct_text(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
     >>> codes.tolist(), texts.tolist()
     ([0, -1, 1, 0], ['N', '1'])
     """
-    codes, distinct = pd.factorize(values.astype("str").where(values.notna()))
-    return np.asarray(codes, dtype=np.intp), pd.Series(np.asarray(distinct, dtype=object), dtype="str")
+    if values.dtype != object and not isinstance(values.dtype, pd.StringDtype):
+        codes, distinct = pd.factorize(values.astype("str").where(values.notna()))
+        return np.asarray(codes, dtype=np.intp), pd.Series(np.asarray(distinct, dtype=object), dtype="str")
+    # text objects: grouped by identity (no string hashed) and made text once per distinct object,
+    # then the few texts grouped by value, in order of first appearance as a factorisation of the rows
+    by_object, texts = text_table(values)
+    by_text, distinct = pd.factorize(texts)
+    return np.asarray(by_text, dtype=np.intp)[by_object], pd.Series(np.asarray(distinct, dtype=object), dtype="str")
 
 
 # Submodules are not imported here, so that this light module (the helpers

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from cdisc_msc.io.columns import Factorized, factorize_column, is_text_dtype
+from cdisc_msc.io.columns import _object_addresses as object_addresses, _small_codes
 from cdisc_msc.spec.model import Dataset
 
 
@@ -30,6 +31,48 @@ def conform(df: pd.DataFrame, ds: Dataset, allow_missing: Iterable[str] = ()) ->
     >>> conform(pd.DataFrame({"B": [1], "A": ["x"]}), spec_with_A_then_B).columns.tolist()  # doctest: +SKIP
     ['A', 'B']
     """
+    _check_variables(df, ds, allow_missing)
+    return pd.DataFrame(_conformed_columns(df, ds, None), copy=False)
+
+
+def conform_sorted(df: pd.DataFrame, ds: Dataset, allow_missing: Iterable[str] = (), *,
+                   consume: bool = False) -> pd.DataFrame:
+    """``sort_by_keys(conform(df, ds), ds)`` with one gather per column instead of two.
+
+    The key variables give the record order first (text keys ranked through
+    their table of distinct values, which the columns then reuse); every
+    column is then built straight in that order, so the frame is not copied
+    once to conform it and again to sort it. With ``consume`` the columns of
+    ``df`` are deleted from it as they are converted, so ``df`` and the result
+    are not held whole at once (memory of the large BDS datasets).
+    """
+    _check_variables(df, ds, allow_missing)
+    numeric = {v.name for v in ds.variables if v.is_numeric}
+    keys = [k for k in ds.keys if k in df.columns]
+    tables = {k: text_table(df[k]) for k in keys if k not in numeric}
+    order = _key_order(df, keys, tables) if keys and len(df) else None
+    return pd.DataFrame(_conformed_columns(df, ds, order, tables, consume), copy=False)
+
+
+def _key_order(df: pd.DataFrame, keys: list[str], tables: dict[str, tuple[np.ndarray, np.ndarray]]
+               ) -> np.ndarray | None:
+    """:func:`stable_order` of ``df`` by ``keys`` (missing first) as conformed: a text key
+    (its :func:`text_table` in ``tables``) ranks its few distinct values, each row takes
+    its value's rank; any other key is a number. (Its own function: the per-key codes
+    are freed before the columns are built.)"""
+    parts = []
+    for k in keys:
+        if k in tables:
+            codes, table = tables[k]
+            ranks, n = key_codes(pd.Series(table, dtype=object), na_first=True)
+            parts.append((ranks[codes], n))
+        else:
+            parts.append(key_codes(pd.to_numeric(df[k], errors="raise").astype("float64"), na_first=True))
+    return _stable_order_of(parts)
+
+
+def _check_variables(df: pd.DataFrame, ds: Dataset, allow_missing: Iterable[str]) -> None:
+    """Fail unless ``df`` has every variable of ``ds`` (except ``allow_missing``) and no other column."""
     names = ds.names
     extra = [c for c in df.columns if c not in names]
     allowed = set(allow_missing)
@@ -41,37 +84,95 @@ def conform(df: pd.DataFrame, ds: Dataset, allow_missing: Iterable[str] = ()) ->
         if missing:
             parts.append(f"spec variables not produced: {', '.join(missing)}")
         raise ConformError(f"{ds.name}: " + "; ".join(parts))
+
+
+def _conformed_columns(df: pd.DataFrame, ds: Dataset, order: np.ndarray | None,
+                       tables: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+                       consume: bool = False) -> dict[str, pd.Series]:
+    """The spec's variables of ``df`` typed by the spec, rows taken in ``order`` (None: as they
+    are), on a new RangeIndex; absent variables are all missing. ``tables``: text columns'
+    :func:`text_table` already made. With ``consume`` each column is deleted from ``df``
+    once converted."""
+    tables = tables or {}
+    n = len(df) if order is None else len(order)
+    index = pd.RangeIndex(n)
     out = {}
     for var in ds.variables:
-        col = df[var.name] if var.name in df.columns else pd.Series(pd.NA, index=df.index)
+        if var.name not in df.columns:
+            values = np.full(n, np.nan) if var.is_numeric else np.full(n, None, dtype=object)
+            out[var.name] = pd.Series(values, index=index, dtype=values.dtype, copy=False)
+            continue
+        col = df[var.name]
         if var.is_numeric:
-            out[var.name] = pd.to_numeric(col, errors="raise").astype("float64")
+            values = pd.to_numeric(col, errors="raise").astype("float64").to_numpy()
+            values = values.copy() if order is None else values[order]
         else:
-            # an explicit object Series: pandas 3 would otherwise infer its str dtype (NaN for missing);
-            # text_objects gives a new array, so the Series may own it without a copy
-            out[var.name] = pd.Series(text_objects(col), index=df.index, dtype=object, copy=False)
-    # copy=False: the columns are new already; pandas would otherwise copy them into one 2-D block
-    return pd.DataFrame(out, index=df.index, copy=False).reset_index(drop=True)
+            codes, table = tables.pop(var.name, None) or text_table(col)
+            values = table.take(codes if order is None else codes[order])
+        # the arrays are new: the Series own them without a copy (and pandas 3 infers no str dtype for objects)
+        out[var.name] = pd.Series(values, index=index, dtype=values.dtype, copy=False)
+        if consume:
+            del col
+            del df[var.name]
+    return out
 
 
 def text_objects(col: pd.Series) -> np.ndarray:
-    """A text column as an object array of ``str`` with ``None`` for missing.
-
-    Columns that already hold only text (object or pandas string dtype) are
-    converted without a per-value round trip; anything else goes through
-    pandas' string conversion.
+    """A text column as a new object array of ``str`` with ``None`` for missing.
 
     >>> text_objects(pd.Series(["A", None, float("nan")], dtype=object)).tolist()
     ['A', None, None]
     """
-    if isinstance(col.dtype, pd.StringDtype):
-        return col.to_numpy(dtype=object, na_value=None, copy=True)
-    if col.dtype == object and pd.api.types.infer_dtype(col, skipna=True) in ("string", "empty"):
-        arr = col.to_numpy(dtype=object, copy=True)
-        arr[pd.isna(arr)] = None
-        return arr
-    s = col.astype("string")
-    return s.to_numpy(dtype=object, na_value=None)
+    codes, table = text_table(col)
+    return table.take(codes)
+
+
+def text_table(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A text column as codes into a table of its values as ``str`` or ``None`` (missing).
+
+    Object and pandas string columns are grouped by object identity (an
+    integer hash of the pointers; no string is hashed) and each distinct
+    object is converted once by :func:`_as_text`; other dtypes go through
+    pandas' string conversion row by row.
+
+    >>> codes, table = text_table(pd.Series(["A", None, 1.5, "A"], dtype=object))
+    >>> table[codes].tolist()
+    ['A', None, '1.5', 'A']
+    """
+    if col.dtype != object and not isinstance(col.dtype, pd.StringDtype):
+        values = col.astype("string").to_numpy(dtype=object, na_value=None)
+        return np.arange(len(values), dtype=np.intp), values
+    objects = np.ascontiguousarray(col.to_numpy(dtype=object))  # a view for object and python str storage
+    if not len(objects):
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=object)
+    codes, pointers = pd.factorize(object_addresses(objects))
+    # the smallest integer codes: less memory to keep and gather (the codes of a key are kept a while)
+    return _small_codes(codes, len(pointers)), _as_text(objects[_a_row_of_each(codes, len(pointers))])
+
+
+def _a_row_of_each(codes: np.ndarray, n_codes: int, chunk: int = 1 << 16) -> np.ndarray:
+    """A row position holding each code 0..n_codes-1 (some row; which one does not matter).
+
+    Scattered chunk by chunk: no row-length index array beside the codes (peak memory).
+
+    >>> _a_row_of_each(np.array([0, 1, 0, 2]), 3, chunk=2).tolist()
+    [2, 1, 3]
+    """
+    rows = np.empty(n_codes, dtype=np.intp)
+    for start in range(0, len(codes), chunk):
+        part = codes[start:start + chunk]
+        rows[part] = np.arange(start, start + len(part), dtype=np.intp)
+    return rows
+
+
+def _as_text(objects: np.ndarray) -> np.ndarray:
+    """Objects as a new object array of ``str`` with ``None`` for missing: text kept as it is,
+    anything else through pandas' string conversion."""
+    if pd.api.types.infer_dtype(objects, skipna=True) in ("string", "empty"):
+        out = objects.copy()
+        out[pd.isna(out)] = None
+        return out
+    return pd.Series(objects, dtype=object).astype("string").to_numpy(dtype=object, na_value=None)
 
 
 def key_codes(col: pd.Series | np.ndarray, na_first: bool = True) -> tuple[np.ndarray, int]:
@@ -97,12 +198,13 @@ def key_codes(col: pd.Series | np.ndarray, na_first: bool = True) -> tuple[np.nd
 def _sorted_factorize(col: pd.Series) -> tuple[np.ndarray, int]:
     """Codes in the sorted order of the distinct values (-1 = missing) and their count.
 
-    Text is factorised with the writers' factorisation (by object identity
-    where values share their string objects, a cheap integer hash), then the
-    few distinct values are sorted; anything else by ``pd.factorize``.
+    Text and float64 are factorised with the writers' factorisation (text by
+    object identity where values share their string objects, floats by bit
+    pattern: cheap integer hashes), then the few distinct values are sorted;
+    anything else by ``pd.factorize``.
     """
-    if is_text_dtype(col.dtype):
-        f = factorize_text(col)
+    if is_text_dtype(col.dtype) or col.dtype == np.float64:
+        f = factorize_column(col)
         try:
             rank = np.full(len(f.uniques) + 1, -1, dtype=np.int64)  # the last entry: code -1 stays -1
             rank[np.argsort(f.uniques, kind="stable")] = np.arange(len(f.uniques))
@@ -151,7 +253,11 @@ def stable_order(df: pd.DataFrame, keys: list[str], na_first: bool = True) -> np
     (missing values first or last), or None when the rows are in that order
     already (a stable sort would not move them, so callers can skip the copy).
     """
-    parts = [key_codes(df[k], na_first) for k in keys]
+    return _stable_order_of([key_codes(df[k], na_first) for k in keys])
+
+
+def _stable_order_of(parts: list[tuple[np.ndarray, int]]) -> np.ndarray | None:
+    """:func:`stable_order` of the key columns' sorted codes and counts ``parts``."""
     combined = combined_codes(parts)
     if combined is None:  # too many distinct key tuples for one int64: sort the codes together
         return np.lexsort([c for c, _ in parts][::-1])
