@@ -16,7 +16,7 @@ import pandas as pd
 
 from cdisc_msc.accounting import Accounting
 from cdisc_msc.config import StudyConfig
-from cdisc_msc.spec.apply import conform, sort_by_keys
+from cdisc_msc.spec.apply import conform_sorted
 from cdisc_msc.spec.model import Spec
 
 # Dependency order: DM gives USUBJID and RFSTDTC; EX and SE give EPOCH.
@@ -62,7 +62,7 @@ def build_sdtm(config: StudyConfig, spec: Spec, raw: object,
         produced: dict[str, pd.DataFrame] = module.build(ctx)
         for name, frame in produced.items():
             ds = spec.dataset(name)
-            ctx.datasets[name] = sort_by_keys(conform(frame, ds), ds)
+            ctx.datasets[name] = conform_sorted(frame, ds)
     missing = [d.name for d in spec.datasets if d.name not in ctx.datasets]
     if missing:
         raise RuntimeError(f"spec declares SDTM datasets no mapping produced: {', '.join(missing)}")
