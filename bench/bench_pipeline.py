@@ -52,6 +52,59 @@ WRITE_STAGES = {
 
 
 # ---------------------------------------------------------------- child side
+PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def _descendants(pid: int) -> list[int]:
+    """Processes started by ``pid`` and theirs (Linux /proc; empty elsewhere)."""
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        for task in Path(f"/proc/{p}/task").glob("*"):
+            try:
+                kids = [int(k) for k in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            found += kids
+            todo += kids
+    return found
+
+
+def _resident_bytes(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+class TreeMemory:
+    """Peak resident memory of this process plus the processes it starts (the report draws its figures in
+    a forked child), sampled every ``interval`` seconds on a daemon thread. Resident sizes are summed, so
+    pages a forked child still shares with its parent count twice: an upper bound, never an undercount."""
+
+    def __init__(self, interval: float = 0.05) -> None:
+        import threading
+
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(interval,), daemon=True)
+
+    def _run(self, interval: float) -> None:
+        me = os.getpid()
+        while not self._stop.is_set():
+            total = _resident_bytes(me) + sum(_resident_bytes(p) for p in _descendants(me))
+            self.peak = max(self.peak, total)
+            self._stop.wait(interval)
+
+    def __enter__(self) -> "TreeMemory":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def child(raw: Path, out: Path, result: Path) -> int:
     """Run one build in this process and write its timings to ``result``."""
     sys.path.insert(0, str(ROOT))
@@ -76,13 +129,15 @@ def child(raw: Path, out: Path, result: Path) -> int:
     rec = Recorder()
     t0 = time.perf_counter()
     status, error, summary = "ok", None, {}
-    try:
-        summary = build(raw, ROOT / "specs", out, echo=lambda _m: None, notify=rec)
-    except Exception as exc:  # bench what runs: keep the stages that finished
-        status, error = "failed", f"{type(exc).__name__}: {exc}"
-    total = time.perf_counter() - t0
+    with TreeMemory() as tree:
+        try:
+            summary = build(raw, ROOT / "specs", out, echo=lambda _m: None, notify=rec)
+        except Exception as exc:  # bench what runs: keep the stages that finished
+            status, error = "failed", f"{type(exc).__name__}: {exc}"
+        total = time.perf_counter() - t0
     payload = {
         "status": status, "error": error, "total_seconds": total,
+        "peak_tree_rss_mb": tree.peak / 2 ** 20,
         "stages": rec.stages, "cpu_stages": rec.cpu_stages, "peak_rss_mb_after_stage": peak_mb,
         "steps": [{"stage": s.stage, "step": s.step, "seconds": s.seconds} for s in rec.steps],
         "datasets": summary.get("datasets", {}),
@@ -169,6 +224,10 @@ def bench_size(n: int, seed: int, work: Path) -> dict:
             floors[stage] = io_floor(package, work / "floor", patterns)
     floors["package"] = (io_floor(package, work / "floor", ("**/*",)) if package.exists() else
                          {"floor_seconds": 0.0, "floor_cpu_seconds": 0.0, "bytes": 0, "files": 0, "passes": []})
+    # peak memory: the build process's own peak (ru_maxrss) or, when larger, the sampled sum over it and the
+    # processes it started (a forked child's peak is not part of its parent's ru_maxrss)
+    usage["peak_rss_mb_process"] = usage["peak_rss_mb"]
+    usage["peak_rss_mb"] = max(usage["peak_rss_mb"], built.get("peak_tree_rss_mb", 0.0))
     return {"subjects": n, "exit_code": rc, "load_avg_1min_before": load0, **usage, **built, "io_floor": floors}
 
 
