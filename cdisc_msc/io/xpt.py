@@ -881,11 +881,14 @@ XptColumn = NumericColumn | TextColumn
 @dataclass(frozen=True)
 class XptColumns:
     """What ``read_xpt_columns`` read: the metadata (every variable), the number of records and the
-    requested columns by name, in file order."""
+    requested columns by name, in file order; and where the observations start and end in the file
+    (the end: the file's size, or the next member header found at a record start)."""
 
     meta: XptDataset
     records: int
     columns: dict[str, XptColumn]
+    data_start: int = 0
+    data_end: int = 0
 
 
 _SPECIAL_LETTERS = MISSING_CODES[1:]
@@ -1140,7 +1143,8 @@ def read_xpt_columns(path: str | Path, columns: Iterable[str] | None = None, enc
     meta, positions, data_start = _read_header(mapped, path)
     buf = np.frombuffer(mapped, dtype=np.uint8)
     record_length = meta.record_length
-    n = _count_records(buf[data_start:_data_end(buf, data_start)], record_length)
+    data_end = _data_end(buf, data_start)
+    n = _count_records(buf[data_start:data_end], record_length)
     _release(mapped, 0, len(mapped))  # the search for a member end read every record
     wanted = None if columns is None else set(columns)
     selected = [(v, position) for v, position in zip(meta.variables, positions) if wanted is None or v.name in wanted]
@@ -1149,7 +1153,7 @@ def read_xpt_columns(path: str | Path, columns: Iterable[str] | None = None, enc
         for v, _ in selected:
             out[v.name] = NumericColumn(np.zeros(0)) if v.is_numeric else \
                 TextColumn(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=object))
-        return XptColumns(meta, n, out)
+        return XptColumns(meta, n, out, data_start, data_end)
     groups = [(group, [[position + at for at in _word_starts(v)] for v, position in group])
               for group in _variable_groups(selected)]
     scratch = np.empty((max((sum(map(len, starts)) for _, starts in groups), default=0), n), dtype=np.uint64)
@@ -1161,7 +1165,7 @@ def read_xpt_columns(path: str | Path, columns: Iterable[str] | None = None, enc
             out[v.name] = _read_numeric(mine[0], v.length) if v.is_numeric else \
                 _read_text(mine, v.length, buf, data_start + position, record_length, encoding)
         del words
-    return XptColumns(meta, n, out)
+    return XptColumns(meta, n, out, data_start, data_end)
 
 
 def read_xpt(path: str | Path, encoding: str = "latin-1") -> tuple[pd.DataFrame, XptDataset]:

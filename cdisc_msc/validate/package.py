@@ -51,6 +51,9 @@ class DatasetData:
         self.columns: list[ColumnHeader] = columns if columns is not None else []
         self.xpt = xpt
         """The reader's ``XptDataset`` metadata when our reader read the file (shared with the define check)."""
+        self.searched: tuple[int, int] | None = None
+        """Our reader's search for a second member: the records from ``[0]`` on hold no member header
+        at a record start before ``[1]`` (the file's size when there is none; shared with the transport check)."""
         self._frame = frame
         self._read = frame is not None or numbers is not None or texts is not None
         self._numbers = numbers or {}  # the reader's numeric columns (a frame given instead: empty)
@@ -273,8 +276,10 @@ def _read_with_our_reader(path: Path, name: str) -> DatasetData:
             texts[column_name] = (column.codes, column.uniques)
         else:  # float64, every missing value NaN (special missings too)
             numbers[column_name] = column.values
-    return DatasetData(path=path, name=name, label=read.meta.label, columns=columns, xpt=read.meta,
+    data = DatasetData(path=path, name=name, label=read.meta.label, columns=columns, xpt=read.meta,
                        numbers=numbers, texts=texts, nrows=read.records)
+    data.searched = (read.data_start, read.data_end)
+    return data
 
 
 def _read_with_pyreadstat(path: Path) -> tuple[pd.DataFrame, str, list[ColumnHeader], Any]:
