@@ -253,15 +253,3 @@ def test_threaded_reads_keep_the_file_order_and_values(tmp_path):
     for one, other in zip(serial[:-1], threaded[:-1]):
         assert one.frame.equals(other.frame) and one.name == other.name
 
-
-def test_released_pages_read_the_same(tmp_path, monkeypatch):
-    """Pages released while reading (small chunks: many releases) are read again from the page cache."""
-    rng = np.random.default_rng(3)
-    frame = pd.DataFrame({"T": pd.Series(rng.choice(["a", "bb", "", "ccc"], 5000), dtype=object),
-                          "N": rng.normal(size=5000)})
-    path = write(tmp_path, frame)
-    expected = read_xpt_columns(path)
-    monkeypatch.setattr(xpt, "GATHER_ROWS", 7)
-    got = read_xpt_columns(path)
-    assert got.columns["N"].values.tobytes() == expected.columns["N"].values.tobytes()
-    assert got.columns["T"].codes.tolist() == expected.columns["T"].codes.tolist()

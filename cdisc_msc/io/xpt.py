@@ -896,6 +896,8 @@ _SPECIAL_TEXT = np.array([f".{chr(c)}" if chr(c) in _SPECIAL_LETTERS else "" for
 """``.A``-``.Z``/``._`` by the letter's ASCII code (the text ``read_xpt`` gives special missings)."""
 _IBM_SCALE = np.array([(-1.0 if top & 0x80 else 1.0) * 2.0 ** (4 * (top & 0x7F) - 312) for top in range(256)])
 """Value of one unit of the 56-bit IBM fraction by the word's first byte (sign and base-16 exponent)."""
+_IS_SPECIAL = _SPECIAL_TEXT != ""
+"""Whether a first byte (of a zero fraction) is a special missing value's letter."""
 _IBM_ZERO = np.array([np.nan if chr(top) in MISSING_CODES else 0.0 for top in range(256)])
 """Value of a word with a zero fraction by its first byte: NaN for the missing bytes, else 0 (also -0)."""
 _IBM_FRACTION = np.uint64((1 << 56) - 1)
@@ -923,14 +925,12 @@ def _word_starts(variable: XptVariable) -> list[int]:
     return list(range(0, variable.length - 7, 8)) + ([variable.length - 8] if variable.length % 8 else [])
 
 
-def _gather_words(buf: np.ndarray, start: int, stride: int, offsets: list[int], out: np.ndarray,
-                  mapped: mmap.mmap | None = None) -> np.ndarray:
+def _gather_words(buf: np.ndarray, start: int, stride: int, offsets: list[int], out: np.ndarray) -> np.ndarray:
     """Fill ``out`` ((len(offsets), n) uint64) with the 8 bytes at each record offset as little-endian words.
 
     Copied chunk of records by chunk, all offsets of a chunk in turn: the records are
     read from memory about once rather than once per word (a column at a time
-    would fetch every record's cache lines again for each word). With ``mapped`` (the
-    map ``buf`` views), each chunk's pages are released once copied (``_release``).
+    would fetch every record's cache lines again for each word).
     """
     n = out.shape[1]
     for lo in range(0, n, GATHER_ROWS):
@@ -938,24 +938,7 @@ def _gather_words(buf: np.ndarray, start: int, stride: int, offsets: list[int], 
         for row, offset in zip(out, offsets):
             row[lo:hi] = np.ndarray((hi - lo,), dtype="<u8", buffer=buf, offset=start + lo * stride + offset,
                                     strides=(stride,))
-        if mapped is not None:
-            _release(mapped, start + lo * stride, start + hi * stride)
     return out
-
-
-def _release(mapped: mmap.mmap, start: int, stop: int) -> None:
-    """Drop the process's view of the pages of ``mapped`` holding bytes ``start:stop``.
-
-    A page of a file map, once read, counts in the resident memory until the map is
-    closed: a whole file while it is read, two at once on two threads. The data stay in
-    the page cache, so a later read of the pages maps them again without disk I/O.
-    """
-    if not hasattr(mmap, "MADV_DONTNEED"):  # pragma: no cover - not on Windows
-        return
-    first = start - start % mmap.PAGESIZE
-    length = min(stop, len(mapped)) - first
-    if length > 0:
-        mapped.madvise(mmap.MADV_DONTNEED, first, length)
 
 
 def _variable_groups(variables: list[tuple[XptVariable, int]]) -> list[list[tuple[XptVariable, int]]]:
@@ -1077,11 +1060,14 @@ def _read_numeric(word: np.ndarray, length: int) -> NumericColumn:
     word &= _IBM_FRACTION  # the fraction from here on
     values = word.view(np.int64).astype(np.float64)  # < 2**56: as int64 (faster to convert than uint64)
     zero = np.flatnonzero(word == 0)
-    values *= np.take(_IBM_SCALE, top, out=word.view(np.float64))  # the word's memory is free now: no new array
+    # the word's memory is free now: no new array; mode="clip" (a uint8 is always in the table) as take
+    # buffers ``out`` in the default mode="raise", several times slower
+    values *= np.take(_IBM_SCALE, top, out=word.view(np.float64), mode="clip")
     if not len(zero):
         return NumericColumn(values)
-    values[zero] = np.take(_IBM_ZERO, top[zero])
-    special = zero[np.take(_SPECIAL_TEXT, top[zero]) != ""]
+    zero_top = top[zero]
+    values[zero] = np.take(_IBM_ZERO, zero_top)
+    special = zero[np.take(_IS_SPECIAL, zero_top)]
     if not len(special):
         return NumericColumn(values)
     letters = np.zeros(n, dtype=np.uint8)
@@ -1145,7 +1131,6 @@ def read_xpt_columns(path: str | Path, columns: Iterable[str] | None = None, enc
     record_length = meta.record_length
     data_end = _data_end(buf, data_start)
     n = _count_records(buf[data_start:data_end], record_length)
-    _release(mapped, 0, len(mapped))  # the search for a member end read every record
     wanted = None if columns is None else set(columns)
     selected = [(v, position) for v, position in zip(meta.variables, positions) if wanted is None or v.name in wanted]
     out: dict[str, XptColumn] = {}
@@ -1159,7 +1144,7 @@ def read_xpt_columns(path: str | Path, columns: Iterable[str] | None = None, enc
     scratch = np.empty((max((sum(map(len, starts)) for _, starts in groups), default=0), n), dtype=np.uint64)
     for group, starts in groups:
         offsets = [at for own in starts for at in own]
-        words = list(_gather_words(buf, data_start, record_length, offsets, scratch[:len(offsets)], mapped))
+        words = list(_gather_words(buf, data_start, record_length, offsets, scratch[:len(offsets)]))
         for (v, position), own in zip(group, starts):
             mine, words = words[:len(own)], words[len(own):]
             out[v.name] = _read_numeric(mine[0], v.length) if v.is_numeric else \
