@@ -1015,7 +1015,8 @@ def _factorize_words(words: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     if len(words) == 1:
         return _factorize_key(words[0])
     codes, first = _factorize_key(_row_hash(words))
-    if not all((word == np.take(word[first], codes)).all() for word in words):  # two values share a hash
+    index = codes.astype(np.intp)  # once, not per word (take converts its indices); "clip": all are in range
+    if not all((word == np.take(word[first], index, mode="clip")).all() for word in words):  # a shared hash
         codes = _factorize_exact(words)
         first = _first_rows(codes)
     return codes, first

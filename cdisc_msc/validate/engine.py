@@ -250,7 +250,8 @@ def run(package: Package, rules: list[Rule], options: Options, threads: int = RU
             run_rule(rule, package, rules, options, log)
     else:
         with ThreadPoolExecutor(threads) as pool:
-            for done in [pool.submit(run_rule, rule, package, rules, options, log) for rule, log in zip(selected, logs)]:
+            started = [pool.submit(run_rule, rule, package, rules, options, log) for rule, log in zip(selected, logs)]
+            for done in started:
                 done.result()  # raises what the rule raised
     joined = RunLog()
     for log in logs:

@@ -45,8 +45,9 @@ class DatasetData:
 
     def __init__(self, path: Path, name: str, frame: pd.DataFrame | None = None, label: str = "",
                  columns: list[ColumnHeader] | None = None, error: str | None = None, xpt: Any = None,
-                 numbers: dict[str, np.ndarray] | None = None, texts: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
-                 nrows: int = 0) -> None:
+                 read: dict[str, np.ndarray | tuple[np.ndarray, np.ndarray]] | None = None, nrows: int = 0) -> None:
+        """``frame``: the records as a DataFrame; or ``read`` and ``nrows``: the reader's columns in file
+        order, float64 values or (codes, distinct values) of text (-1: missing). Neither: unreadable."""
         self.path, self.name, self.label, self.error = path, name, label, error
         self.columns: list[ColumnHeader] = columns if columns is not None else []
         self.xpt = xpt
@@ -55,20 +56,14 @@ class DatasetData:
         """Our reader's search for a second member: the records from ``[0]`` on hold no member header
         at a record start before ``[1]`` (the file's size when there is none; shared with the transport check)."""
         self._frame = frame
-        self._read = frame is not None or numbers is not None or texts is not None
-        self._numbers = numbers or {}  # the reader's numeric columns (a frame given instead: empty)
-        self._kinds: dict[str, bool] = {}  # column name -> is text, in file order (the frame's columns)
-        if frame is not None:
-            self._kinds = {c: frame[c].dtype == object for c in frame.columns}
-            self.nrows = len(frame)
-        elif numbers is not None or texts is not None:
-            read = {**(numbers or {}), **(texts or {})}
-            order = [c.name for c in self.columns if c.name in read] or list(read)
-            self._kinds = {c: c in (texts or {}) for c in dict.fromkeys(order)}
-            self.nrows = nrows
-        else:
-            self.nrows = 0
-        self._codes: dict[str, tuple[np.ndarray, np.ndarray]] = dict(texts or {})
+        self._read = frame is not None or read is not None
+        read = read or {}
+        self._numbers = {c: v for c, v in read.items() if not isinstance(v, tuple)}
+        self._codes: dict[str, tuple[np.ndarray, np.ndarray]] = {c: v for c, v in read.items() if isinstance(v, tuple)}
+        # column name -> whether it holds text, in file order (the frame's columns)
+        self._kinds = {c: frame[c].dtype == object for c in frame.columns} if frame is not None else \
+            {c: isinstance(v, tuple) for c, v in read.items()}
+        self.nrows = len(frame) if frame is not None else nrows
         self._per_value: dict[tuple[str, str], Any] = {}
 
     def __repr__(self) -> str:
@@ -270,14 +265,11 @@ def _read_with_our_reader(path: Path, name: str) -> DatasetData:
 
     read = read_xpt_columns(path)
     columns = [ColumnHeader(v.name, v.label, v.type, v.length) for v in read.meta.variables]
-    numbers, texts = {}, {}
-    for column_name, column in read.columns.items():
-        if isinstance(column, TextColumn):
-            texts[column_name] = (column.codes, column.uniques)
-        else:  # float64, every missing value NaN (special missings too)
-            numbers[column_name] = column.values
+    values = {column_name: (column.codes, column.uniques) if isinstance(column, TextColumn)
+              else column.values  # float64, every missing value NaN (special missings too)
+              for column_name, column in read.columns.items()}
     data = DatasetData(path=path, name=name, label=read.meta.label, columns=columns, xpt=read.meta,
-                       numbers=numbers, texts=texts, nrows=read.records)
+                       read=values, nrows=read.records)
     data.searched = (read.data_start, read.data_end)
     return data
 
