@@ -379,15 +379,28 @@ def _load_define(folder: Folder) -> None:
         folder.define_error = f"{type(exc).__name__}: {exc}"
 
 
-def load_folder(path: Path, kind: str | None, define: Path | None) -> Folder:
-    """Read every ``*.xpt`` of ``path`` (sorted, subfolders ignored) and its define.xml."""
+def xpt_files(path: Path) -> list[Path]:
+    """The ``*.xpt`` files of a folder, sorted (subfolders ignored)."""
+    return sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".xpt")
+
+
+def load_folder(path: Path, kind: str | None, define: Path | None,
+                read: dict[Path, DatasetData] | None = None) -> Folder:
+    """Read every ``*.xpt`` of ``path`` (sorted, subfolders ignored) and its define.xml.
+
+    ``read``: files already read (``read_datasets`` of several folders at once keeps both
+    threads busy to the end), by path.
+    """
     define_path = define if define is not None else (path / "define.xml" if (path / "define.xml").is_file() else None)
     folder = Folder(path=path, kind=kind or "sdtm", define_path=define_path)
     _load_define(folder)
     if kind is None:
         folder.kind = guess_kind(path, folder.meta)
-    files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".xpt")
-    for data in read_datasets(files):
+    files = xpt_files(path)
+    read = read or {}
+    for data in read_datasets([f for f in files if f not in read]):
+        read[data.path] = data
+    for data in (read[f] for f in files):
         key = data.name
         while key in folder.datasets:  # two files claiming one name: keep both, the transport rules report it
             key += "_"
@@ -403,10 +416,12 @@ def load_package(path: str | Path, define: Path | None = None) -> Package:
     present = [k for k in PACKAGE_FOLDERS if (root / k).is_dir()]
     if not present:
         return Package(root=root, folders=[load_folder(root, None, define)], is_root=False)
+    files = [f for kind in present for f in xpt_files(root / kind)]
+    read = dict(zip(files, read_datasets(files)))
     folders = []
     for kind in PACKAGE_FOLDERS:
         if kind in present:
-            folders.append(load_folder(root / kind, kind, None))
+            folders.append(load_folder(root / kind, kind, None, read))
         else:
             folders.append(Folder(path=root / kind, kind=kind, missing=True))
     if define is not None:
