@@ -151,3 +151,28 @@ def test_iso_problems_common_shapes_still_checked():
     assert iso_problems(values).tolist() == ["", "impossible date", "impossible date", "", "hour out of range",
                                              "minute out of range", "", "", "month out of range", ""]
     # "10:00:60" passes as before this quick path (the full analysis lets a 60th second through)
+
+
+def test_member_count_uses_the_readers_search(tmp_path):
+    """xpt_structure skips the records our reader searched for a member header, and finds the same members."""
+    import datetime as dt
+    import mmap
+
+    from cdisc_msc.io.meta import XptDataset, XptVariable
+    from cdisc_msc.io.xpt import write_xpt
+    from cdisc_msc.validate.checks.transport import header_problems
+    from cdisc_msc.validate.package import read_dataset
+
+    meta = XptDataset(name="TT", label="Test", variables=[XptVariable(name="A", label="A", type="char", length=8)],
+                      created=dt.datetime(2025, 1, 2, 3, 4, 5))
+    one = write_xpt(pd.DataFrame({"A": pd.Series(["x", "y"] * 50, dtype=object)}), meta, tmp_path).path
+    two = tmp_path / "two.xpt"
+    two.write_bytes(one.read_bytes() + one.read_bytes()[80 * 3:])  # a second member after the first
+    for path, members in ((one, 1), (two, 2)):
+        data = read_dataset(path)
+        assert data.searched is not None and data.searched[1] == (path.stat().st_size if members == 1 else
+                                                                   one.stat().st_size)
+        with open(path, "rb") as handle:
+            raw = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            assert header_problems(raw, data.searched) == header_problems(raw)
+            assert any("2 datasets" in p for p in header_problems(raw)) == (members == 2)

@@ -223,3 +223,33 @@ def test_ibm_decoding_equals_the_reference_conversion():
                                   expected.view(np.uint64)[~np.isnan(expected)])
     assert np.array_equal(np.isnan(column.values), np.isnan(expected))
     assert column.special.tolist() == np.where(missing == ord("."), 0, missing).tolist()
+
+
+@needs_pilot
+def test_validator_columns_without_a_frame_agree_with_the_frame():
+    """``series``/``take``/``is_text`` answer from the reader's columns as ``frame`` would, without building it."""
+    data = read_dataset(SDTM / "lb.xpt")
+    assert data.readable and data._frame is None and data.nrows > 0
+    rows = np.array([5, 0, 5, data.nrows - 1])
+    answers = {name: (data.is_text(name), data.series(name), data.take(name, rows)) for name in data.names}
+    assert data._frame is None  # nothing above built the frame
+    frame = data.frame
+    assert list(frame.columns) == data.names and len(frame) == data.nrows
+    for name, (is_text, series, taken) in answers.items():
+        assert is_text == (frame[name].dtype == object)
+        assert series.equals(frame[name])
+        assert taken.equals(frame[name].iloc[rows]) and taken.index.tolist() == rows.tolist()
+
+
+@needs_pilot
+def test_threaded_reads_keep_the_file_order_and_values(tmp_path):
+    from cdisc_msc.validate.package import read_datasets
+
+    broken = tmp_path / "xx.xpt"
+    broken.write_bytes(b"not a transport file")
+    files = PILOT[:6] + [broken]
+    serial, threaded = read_datasets(files, threads=1), read_datasets(files, threads=2)
+    assert [d.path for d in threaded] == files and threaded[-1].error and serial[-1].error
+    for one, other in zip(serial[:-1], threaded[:-1]):
+        assert one.frame.equals(other.frame) and one.name == other.name
+

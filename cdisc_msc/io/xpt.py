@@ -881,11 +881,14 @@ XptColumn = NumericColumn | TextColumn
 @dataclass(frozen=True)
 class XptColumns:
     """What ``read_xpt_columns`` read: the metadata (every variable), the number of records and the
-    requested columns by name, in file order."""
+    requested columns by name, in file order; and where the observations start and end in the file
+    (the end: the file's size, or the next member header found at a record start)."""
 
     meta: XptDataset
     records: int
     columns: dict[str, XptColumn]
+    data_start: int = 0
+    data_end: int = 0
 
 
 _SPECIAL_LETTERS = MISSING_CODES[1:]
@@ -893,6 +896,8 @@ _SPECIAL_TEXT = np.array([f".{chr(c)}" if chr(c) in _SPECIAL_LETTERS else "" for
 """``.A``-``.Z``/``._`` by the letter's ASCII code (the text ``read_xpt`` gives special missings)."""
 _IBM_SCALE = np.array([(-1.0 if top & 0x80 else 1.0) * 2.0 ** (4 * (top & 0x7F) - 312) for top in range(256)])
 """Value of one unit of the 56-bit IBM fraction by the word's first byte (sign and base-16 exponent)."""
+_IS_SPECIAL = _SPECIAL_TEXT != ""
+"""Whether a first byte (of a zero fraction) is a special missing value's letter."""
 _IBM_ZERO = np.array([np.nan if chr(top) in MISSING_CODES else 0.0 for top in range(256)])
 """Value of a word with a zero fraction by its first byte: NaN for the missing bytes, else 0 (also -0)."""
 _IBM_FRACTION = np.uint64((1 << 56) - 1)
@@ -1010,7 +1015,8 @@ def _factorize_words(words: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     if len(words) == 1:
         return _factorize_key(words[0])
     codes, first = _factorize_key(_row_hash(words))
-    if not all((word == np.take(word[first], codes)).all() for word in words):  # two values share a hash
+    index = codes.astype(np.intp)  # once, not per word (take converts its indices); "clip": all are in range
+    if not all((word == np.take(word[first], index, mode="clip")).all() for word in words):  # a shared hash
         codes = _factorize_exact(words)
         first = _first_rows(codes)
     return codes, first
@@ -1055,11 +1061,14 @@ def _read_numeric(word: np.ndarray, length: int) -> NumericColumn:
     word &= _IBM_FRACTION  # the fraction from here on
     values = word.view(np.int64).astype(np.float64)  # < 2**56: as int64 (faster to convert than uint64)
     zero = np.flatnonzero(word == 0)
-    values *= np.take(_IBM_SCALE, top, out=word.view(np.float64))  # the word's memory is free now: no new array
+    # the word's memory is free now: no new array; mode="clip" (a uint8 is always in the table) as take
+    # buffers ``out`` in the default mode="raise", several times slower
+    values *= np.take(_IBM_SCALE, top, out=word.view(np.float64), mode="clip")
     if not len(zero):
         return NumericColumn(values)
-    values[zero] = np.take(_IBM_ZERO, top[zero])
-    special = zero[np.take(_SPECIAL_TEXT, top[zero]) != ""]
+    zero_top = top[zero]
+    values[zero] = np.take(_IBM_ZERO, zero_top)
+    special = zero[np.take(_IS_SPECIAL, zero_top)]
     if not len(special):
         return NumericColumn(values)
     letters = np.zeros(n, dtype=np.uint8)
@@ -1121,7 +1130,8 @@ def read_xpt_columns(path: str | Path, columns: Iterable[str] | None = None, enc
     meta, positions, data_start = _read_header(mapped, path)
     buf = np.frombuffer(mapped, dtype=np.uint8)
     record_length = meta.record_length
-    n = _count_records(buf[data_start:_data_end(buf, data_start)], record_length)
+    data_end = _data_end(buf, data_start)
+    n = _count_records(buf[data_start:data_end], record_length)
     wanted = None if columns is None else set(columns)
     selected = [(v, position) for v, position in zip(meta.variables, positions) if wanted is None or v.name in wanted]
     out: dict[str, XptColumn] = {}
@@ -1129,7 +1139,7 @@ def read_xpt_columns(path: str | Path, columns: Iterable[str] | None = None, enc
         for v, _ in selected:
             out[v.name] = NumericColumn(np.zeros(0)) if v.is_numeric else \
                 TextColumn(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=object))
-        return XptColumns(meta, n, out)
+        return XptColumns(meta, n, out, data_start, data_end)
     groups = [(group, [[position + at for at in _word_starts(v)] for v, position in group])
               for group in _variable_groups(selected)]
     scratch = np.empty((max((sum(map(len, starts)) for _, starts in groups), default=0), n), dtype=np.uint64)
@@ -1141,7 +1151,7 @@ def read_xpt_columns(path: str | Path, columns: Iterable[str] | None = None, enc
             out[v.name] = _read_numeric(mine[0], v.length) if v.is_numeric else \
                 _read_text(mine, v.length, buf, data_start + position, record_length, encoding)
         del words
-    return XptColumns(meta, n, out)
+    return XptColumns(meta, n, out, data_start, data_end)
 
 
 def read_xpt(path: str | Path, encoding: str = "latin-1") -> tuple[pd.DataFrame, XptDataset]:

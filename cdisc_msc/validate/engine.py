@@ -3,7 +3,7 @@
 A check is a small vectorised function ``check(ctx) -> findings`` registered
 by name with ``@register("name")``. Findings are a DataFrame (or a list of
 dicts) with any of the columns ``dataset``, ``file``, ``row`` (0-based row of
-``ctx.ds.frame``), ``variable``, ``value``, ``detail`` and ``severity`` (a
+the dataset), ``variable``, ``value``, ``detail`` and ``severity`` (a
 check may lower a rule's severity, e.g. to info when it could not run). The
 engine adds the rule's severity and message, the 1-based record number and the
 record's key values, and caps the issues listed per rule, dataset and variable.
@@ -13,6 +13,7 @@ record's key values, and caps the issues listed per rule, dataset and variable.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -74,7 +75,8 @@ class CheckContext:
 
     @property
     def frame(self) -> pd.DataFrame:
-        assert self.ds is not None and self.ds.frame is not None
+        """The dataset as a DataFrame (built on first use: checks that can work from ``ds`` do so)."""
+        assert self.ds is not None and self.ds.readable
         return self.ds.frame
 
     def dataset_meta(self, ds: DatasetData | None = None):
@@ -130,13 +132,13 @@ def _as_frame(findings: pd.DataFrame | list[dict] | None) -> pd.DataFrame:
 
 def key_columns(ds: DatasetData) -> list[str]:
     """The identifying columns shown with each issue of ``ds`` (USUBJID, --SEQ, PARAMCD, AVISIT...)."""
-    if ds.frame is None:
+    if not ds.readable:
         return []
     p = ds.prefix or ds.domain[:2]
     names = [c.format(p=p) for c in KEY_CANDIDATES]
     seen = []
     for n in names:
-        if n in ds.frame.columns and n not in seen:
+        if ds.has(n) and n not in seen:
             seen.append(n)
     return seen
 
@@ -166,13 +168,13 @@ def to_issues(ctx: CheckContext, findings: pd.DataFrame, cap: int) -> list[Issue
     counts = f.groupby(["dataset", "variable"], sort=False).size()
     shown = f[f["rank"] < cap]
     keys = pd.DataFrame(index=shown.index)
-    if ctx.ds is not None and ctx.ds.frame is not None and shown["row"].notna().any():
+    if ctx.ds is not None and ctx.ds.readable and shown["row"].notna().any():
         rows = shown["row"].astype("Int64")
-        valid = rows.notna() & (rows >= 0) & (rows < len(ctx.ds.frame))
+        valid = rows.notna() & (rows >= 0) & (rows < ctx.ds.nrows)
         for k in key_columns(ctx.ds):
             column = pd.Series("", index=shown.index, dtype=object)
             picked = rows[valid].astype("int64").to_numpy()
-            column[valid.to_numpy()] = _text(ctx.ds.frame[k].iloc[picked]).to_numpy()
+            column[valid.to_numpy()] = _text(ctx.ds.take(k, picked)).to_numpy()
             keys[k] = column
     issues = []
     rule = ctx.rule
@@ -212,7 +214,7 @@ def run_rule(rule: Rule, package: Package, rules: list[Rule], options: Options, 
             continue
         targets: list[DatasetData | None] = (
             [d for d in folder.datasets.values() if _applies(rule, folder, d)
-             and (rule.scope == "transport" or d.frame is not None)]
+             and (rule.scope == "transport" or d.readable)]
             if rule.per_dataset else [None]
         )
         for ds in targets:
@@ -228,16 +230,34 @@ def run_rule(rule: Rule, package: Package, rules: list[Rule], options: Options, 
             log.issues.extend(to_issues(ctx, findings, options.cap))
 
 
-def run(package: Package, rules: list[Rule], options: Options) -> RunLog:
-    """Evaluate ``rules`` (or the ``options.only`` subset) on ``package``."""
+RULE_THREADS = 2
+"""Rules evaluated at once. Much of a check's time is numpy and pandas work that releases the GIL,
+so a second thread uses the second core; each rule logs apart and the logs are joined in rule order."""
+
+
+def run(package: Package, rules: list[Rule], options: Options, threads: int = RULE_THREADS) -> RunLog:
+    """Evaluate ``rules`` (or the ``options.only`` subset) on ``package``; issues in rule order.
+
+    Checks only read the package (the caches of ``DatasetData`` may be filled twice by a race,
+    with equal values), so rules can run on ``threads`` threads.
+    """
     from cdisc_msc.validate import checks  # noqa: F401 - registers the checks
 
-    log = RunLog()
-    for rule in rules:
-        if options.only is not None and rule.id not in options.only:
-            continue
-        run_rule(rule, package, rules, options, log)
-    return log
+    selected = [r for r in rules if options.only is None or r.id in options.only]
+    logs = [RunLog() for _ in selected]
+    if threads <= 1:
+        for rule, log in zip(selected, logs):
+            run_rule(rule, package, rules, options, log)
+    else:
+        with ThreadPoolExecutor(threads) as pool:
+            started = [pool.submit(run_rule, rule, package, rules, options, log) for rule, log in zip(selected, logs)]
+            for done in started:
+                done.result()  # raises what the rule raised
+    joined = RunLog()
+    for log in logs:
+        joined.issues.extend(log.issues)
+        joined.skipped.extend(log.skipped)
+    return joined
 
 
 __all__ = ["CHECKS", "CheckContext", "NotApplicable", "Options", "RunLog", "SkipCheck", "key_columns", "load_rules", "register", "run"]

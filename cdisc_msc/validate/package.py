@@ -13,6 +13,7 @@ reasons) is computed once per dataset and spread to the records by code.
 from __future__ import annotations
 
 import ctypes
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -33,20 +34,97 @@ class ColumnHeader:
     length: int
 
 
-@dataclass
 class DatasetData:
-    """One XPT file: its name, the frame (None when unreadable) and the header attributes."""
+    """One XPT file: its name, header attributes and columns (``frame`` is None when unreadable).
 
-    path: Path
-    name: str
-    frame: pd.DataFrame | None = None
-    label: str = ""
-    columns: list[ColumnHeader] = field(default_factory=list)
-    error: str | None = None
-    xpt: Any = None
-    """The reader's ``XptDataset`` metadata when our reader read the file (shared with the define check)."""
-    _codes: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False, compare=False)
-    _per_value: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False, compare=False)
+    Read by our reader, the columns stay as the reader gave them (numbers as float64, text as
+    codes and distinct values) and the checks work from those: ``names``, ``nrows``, ``series``
+    and ``take``. The ``frame`` (an object array per text column: 8 bytes per cell, most of the
+    memory) is only built, once, for code that asks for it.
+    """
+
+    def __init__(self, path: Path, name: str, frame: pd.DataFrame | None = None, label: str = "",
+                 columns: list[ColumnHeader] | None = None, error: str | None = None, xpt: Any = None,
+                 read: dict[str, np.ndarray | tuple[np.ndarray, np.ndarray]] | None = None, nrows: int = 0) -> None:
+        """``frame``: the records as a DataFrame; or ``read`` and ``nrows``: the reader's columns in file
+        order, float64 values or (codes, distinct values) of text (-1: missing). Neither: unreadable."""
+        self.path, self.name, self.label, self.error = path, name, label, error
+        self.columns: list[ColumnHeader] = columns if columns is not None else []
+        self.xpt = xpt
+        """The reader's ``XptDataset`` metadata when our reader read the file (shared with the define check)."""
+        self.searched: tuple[int, int] | None = None
+        """Our reader's search for a second member: the records from ``[0]`` on hold no member header
+        at a record start before ``[1]`` (the file's size when there is none; shared with the transport check)."""
+        self._frame = frame
+        self._read = frame is not None or read is not None
+        read = read or {}
+        self._numbers = {c: v for c, v in read.items() if not isinstance(v, tuple)}
+        self._codes: dict[str, tuple[np.ndarray, np.ndarray]] = {c: v for c, v in read.items() if isinstance(v, tuple)}
+        # column name -> whether it holds text, in file order (the frame's columns)
+        self._kinds = {c: frame[c].dtype == object for c in frame.columns} if frame is not None else \
+            {c: isinstance(v, tuple) for c, v in read.items()}
+        self.nrows = len(frame) if frame is not None else nrows
+        self._per_value: dict[tuple[str, str], Any] = {}
+
+    def __repr__(self) -> str:
+        return f"DatasetData({self.path!r}, {self.name!r}, nrows={self.nrows}, error={self.error!r})"
+
+    @property
+    def readable(self) -> bool:
+        """The file was read (its columns are available)."""
+        return self._read
+
+    @property
+    def frame(self) -> pd.DataFrame | None:
+        """The records as a DataFrame (text: object, blank = NaN; numbers: float64); built on first use."""
+        if self._frame is None and self.readable:
+            self._frame = pd.DataFrame({n: self.series(n) for n in self._kinds}, index=pd.RangeIndex(self.nrows),
+                                       copy=False)  # copy=False: one block per column, no consolidation copies
+        return self._frame
+
+    @property
+    def names(self) -> list[str]:
+        """The column names, in file order."""
+        return list(self._kinds)
+
+    def has(self, name: str) -> bool:
+        """Whether the dataset has a column ``name``."""
+        return name in self._kinds
+
+    @property
+    def index(self) -> pd.Index:
+        """The row labels of ``frame`` (0..nrows-1 for a file read here)."""
+        return self._frame.index if self._frame is not None else pd.RangeIndex(self.nrows)
+
+    def is_text(self, name: str) -> bool:
+        """Whether the column holds text (object values in ``frame``)."""
+        return self._kinds[name]
+
+    def series(self, name: str) -> pd.Series:
+        """One column as in ``frame``; a text column not yet in a frame is built for this call only."""
+        if self._frame is not None:
+            return self._frame[name]
+        if not self._kinds[name]:
+            return pd.Series(self._numbers[name], index=pd.RangeIndex(self.nrows), name=name, copy=False)
+        return pd.Series(self._text_values(name, slice(None)), index=pd.RangeIndex(self.nrows), name=name, dtype=object)
+
+    def take(self, name: str, rows: np.ndarray) -> pd.Series:
+        """The column's values at positions ``rows``, labelled by their row (``frame[name].iloc[rows]``)."""
+        rows = np.asarray(rows, dtype=np.intp)
+        if self._frame is not None:
+            return self._frame[name].iloc[rows]
+        index = pd.Index(rows)
+        if not self._kinds[name]:
+            return pd.Series(self._numbers[name][rows], index=index, name=name)
+        return pd.Series(self._text_values(name, rows), index=index, name=name, dtype=object)
+
+    def _text_values(self, name: str, rows: np.ndarray | slice) -> np.ndarray:
+        """A text column's values (object; NaN where missing) at ``rows``, from its codes."""
+        codes, uniques = self._codes[name]
+        table = np.empty(len(uniques) + 1, dtype=object)
+        table[:-1] = uniques
+        table[-1] = np.nan  # code -1: missing
+        return table[codes[rows]]
 
     @property
     def file(self) -> str:
@@ -55,7 +133,7 @@ class DatasetData:
     @property
     def domain(self) -> str:
         """The domain of the dataset: DOMAIN's value when present, else the name (SUPPAE -> SUPPAE)."""
-        if self.frame is not None and "DOMAIN" in self.frame.columns:
+        if "DOMAIN" in self._kinds:
             uniques = self.codes("DOMAIN")[1]  # in order of first use: the first non-missing value
             if len(uniques):
                 return str(uniques[0])
@@ -71,7 +149,7 @@ class DatasetData:
         """
         found = self._codes.get(name)
         if found is None:
-            found = self._codes[name] = factorize(self.frame[name])
+            found = self._codes[name] = factorize(self.series(name))
         return found
 
     def notna(self, name: str) -> np.ndarray:
@@ -101,8 +179,7 @@ class DatasetData:
         cached = self._per_value.get((name, key))
         if cached is None:
             uniques = self.codes(name)[1]
-            column = self.frame[name]
-            values = pd.Series(uniques, dtype=column.dtype if column.dtype != object else object)
+            values = pd.Series(uniques, dtype=object if self.is_text(name) else self.series(name).dtype)
             result = compute(values)
             result = result.to_numpy() if isinstance(result, pd.Series) else result
             cached = self._per_value[(name, key)] = np.asarray(result, dtype=dtype)
@@ -180,24 +257,21 @@ def _compact(codes: np.ndarray) -> np.ndarray:
     return codes.astype(np.int32) if len(codes) < 2 ** 31 - 1 else np.asarray(codes, dtype=np.intp)
 
 
-def _read_with_our_reader(
-    path: Path, codes: dict[str, tuple[np.ndarray, np.ndarray]],
-) -> tuple[pd.DataFrame, str, list[ColumnHeader], Any]:
+def _read_with_our_reader(path: Path, name: str) -> DatasetData:
     """Our reader, already normalised: its text codes (-1 = blank) are the codes of ``normalise``,
-    so blank -> missing is a change of the distinct values only (each text column is factorised once)."""
+    so blank -> missing is a change of the distinct values only (each text column is factorised once).
+    The columns are kept as read; ``DatasetData.frame`` builds the frame if something asks for it."""
     from cdisc_msc.io.xpt import TextColumn, read_xpt_columns
 
     read = read_xpt_columns(path)
     columns = [ColumnHeader(v.name, v.label, v.type, v.length) for v in read.meta.variables]
-    values = {}
-    for name, column in read.columns.items():
-        if isinstance(column, TextColumn):
-            values[name] = pd.Series(column.values(blank=np.nan), dtype=object, copy=False)
-            codes[name] = (column.codes, column.uniques)
-        else:  # float64, every missing value NaN (special missings too)
-            values[name] = pd.Series(column.values, dtype=np.float64, copy=False)
-    frame = pd.DataFrame(values, index=pd.RangeIndex(read.records), copy=False)  # no consolidation copies
-    return frame, read.meta.label, columns, read.meta
+    values = {column_name: (column.codes, column.uniques) if isinstance(column, TextColumn)
+              else column.values  # float64, every missing value NaN (special missings too)
+              for column_name, column in read.columns.items()}
+    data = DatasetData(path=path, name=name, label=read.meta.label, columns=columns, xpt=read.meta,
+                       read=values, nrows=read.records)
+    data.searched = (read.data_start, read.data_end)
+    return data
 
 
 def _read_with_pyreadstat(path: Path) -> tuple[pd.DataFrame, str, list[ColumnHeader], Any]:
@@ -223,18 +297,34 @@ def read_dataset(path: Path) -> DatasetData:
     The dataset is named by its member header (the file name when that is unreadable).
     """
     name = read_member_name(path).upper() or path.stem.upper()
-    codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     try:
         try:
-            frame, label, columns, xpt = _read_with_our_reader(path, codes)
+            return _read_with_our_reader(path, name)
         except ImportError:  # pragma: no cover - the reader is part of the package
             frame, label, columns, xpt = _read_with_pyreadstat(path)
+            codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
             frame = normalise(frame, columns, codes)
     except Exception as exc:  # noqa: BLE001 - any unreadable file is a finding, not a crash
         return DatasetData(path=path, name=name, error=f"{type(exc).__name__}: {exc}")
     data = DatasetData(path=path, name=name, frame=frame, label=label, columns=columns, xpt=xpt)
     data._codes.update(codes)
     return data
+
+
+READ_THREADS = 2
+"""Files read at once: the reader's work is mostly numpy copies and pandas integer hashing, which
+release the GIL, so two threads use the machine's two cores."""
+
+
+def read_datasets(files: list[Path], threads: int = READ_THREADS) -> list[DatasetData]:
+    """``read_dataset`` of each file, in the order of ``files``; read on ``threads`` threads, the
+    biggest files first (so that no big file is left to read alone at the end)."""
+    if threads <= 1 or len(files) <= 1:
+        return [read_dataset(f) for f in files]
+    sizes = [f.stat().st_size for f in files]
+    with ThreadPoolExecutor(threads) as pool:
+        started = {i: pool.submit(read_dataset, files[i]) for i in sorted(range(len(files)), key=lambda i: -sizes[i])}
+        return [started[i].result() for i in range(len(files))]
 
 
 def _text_column(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -289,15 +379,28 @@ def _load_define(folder: Folder) -> None:
         folder.define_error = f"{type(exc).__name__}: {exc}"
 
 
-def load_folder(path: Path, kind: str | None, define: Path | None) -> Folder:
-    """Read every ``*.xpt`` of ``path`` (sorted, subfolders ignored) and its define.xml."""
+def xpt_files(path: Path) -> list[Path]:
+    """The ``*.xpt`` files of a folder, sorted (subfolders ignored)."""
+    return sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".xpt")
+
+
+def load_folder(path: Path, kind: str | None, define: Path | None,
+                read: dict[Path, DatasetData] | None = None) -> Folder:
+    """Read every ``*.xpt`` of ``path`` (sorted, subfolders ignored) and its define.xml.
+
+    ``read``: files already read (``read_datasets`` of several folders at once keeps both
+    threads busy to the end), by path.
+    """
     define_path = define if define is not None else (path / "define.xml" if (path / "define.xml").is_file() else None)
     folder = Folder(path=path, kind=kind or "sdtm", define_path=define_path)
     _load_define(folder)
     if kind is None:
         folder.kind = guess_kind(path, folder.meta)
-    for file in sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".xpt"):
-        data = read_dataset(file)
+    files = xpt_files(path)
+    read = read or {}
+    for data in read_datasets([f for f in files if f not in read]):
+        read[data.path] = data
+    for data in (read[f] for f in files):
         key = data.name
         while key in folder.datasets:  # two files claiming one name: keep both, the transport rules report it
             key += "_"
@@ -313,10 +416,12 @@ def load_package(path: str | Path, define: Path | None = None) -> Package:
     present = [k for k in PACKAGE_FOLDERS if (root / k).is_dir()]
     if not present:
         return Package(root=root, folders=[load_folder(root, None, define)], is_root=False)
+    files = [f for kind in present for f in xpt_files(root / kind)]
+    read = dict(zip(files, read_datasets(files)))
     folders = []
     for kind in PACKAGE_FOLDERS:
         if kind in present:
-            folders.append(load_folder(root / kind, kind, None))
+            folders.append(load_folder(root / kind, kind, None, read))
         else:
             folders.append(Folder(path=root / kind, kind=kind, missing=True))
     if define is not None:
@@ -328,5 +433,6 @@ def load_package(path: str | Path, define: Path | None = None) -> Package:
 
 __all__ = [
     "ColumnHeader", "DatasetData", "Folder", "Package", "factorize", "guess_kind", "load_package", "read_dataset",
+    "read_datasets",
     "read_member_name",
 ]

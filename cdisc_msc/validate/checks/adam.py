@@ -13,23 +13,23 @@ from cdisc_msc.validate.package import DatasetData
 CRIT_FL = re.compile(r"^(M?CRIT\d+)FL$")
 
 
-def _need(ctx: CheckContext, *columns: str) -> pd.DataFrame:
-    if not set(columns) <= set(ctx.frame.columns):
+def _need(ctx: CheckContext, *columns: str) -> DatasetData:
+    if not all(ctx.ds.has(c) for c in columns):
         raise NotApplicable(f"needs {', '.join(columns)}")
-    return ctx.frame
+    return ctx.ds
 
 
 @register("one_baseline")
 def one_baseline(ctx: CheckContext) -> pd.DataFrame | None:
-    frame = _need(ctx, "USUBJID", "PARAMCD", "ABLFL")
-    by = ["USUBJID", "PARAMCD"] + (["BASETYPE"] if "BASETYPE" in frame.columns else [])
-    flagged = np.flatnonzero(_equals(ctx.ds, "ABLFL", "Y"))
-    key = combine([ctx.ds.codes(c)[0][flagged] for c in by], len(flagged))  # missing is a value, as in duplicated()
-    dup = frame.loc[flagged[np.bincount(key)[key] > 1], by]  # every record of a repeated key (keep=False)
-    detail = pd.Series("", index=dup.index, dtype=object)
+    ds = _need(ctx, "USUBJID", "PARAMCD", "ABLFL")
+    by = ["USUBJID", "PARAMCD"] + (["BASETYPE"] if ds.has("BASETYPE") else [])
+    flagged = np.flatnonzero(_equals(ds, "ABLFL", "Y"))
+    key = combine([ds.codes(c)[0][flagged] for c in by], len(flagged))  # missing is a value, as in duplicated()
+    dup = flagged[np.bincount(key)[key] > 1]  # every record of a repeated key (keep=False)
+    detail = pd.Series("", index=pd.Index(dup), dtype=object)
     for i, name in enumerate(by):
-        detail = detail + (", " if i else "") + name + "=" + dup[name].astype(str)
-    return findings(dup.index, variable="ABLFL", value="Y", detail=detail)
+        detail = detail + (", " if i else "") + name + "=" + ds.take(name, dup).astype(str)
+    return findings(dup, variable="ABLFL", value="Y", detail=detail)
 
 
 def _equals(ds: DatasetData, name: str, value: str) -> np.ndarray:
@@ -48,14 +48,14 @@ def _mismatch(actual: np.ndarray, expected: np.ndarray, tolerance: float) -> np.
 
 def _baseline_left_empty(ctx: CheckContext, column: str) -> np.ndarray:
     """Baseline records (ABLFL = "Y") may leave CHG/PCHG empty: change is defined after baseline."""
-    if "ABLFL" not in ctx.frame.columns:
-        return np.zeros(len(ctx.frame), dtype=bool)
-    return _equals(ctx.ds, "ABLFL", "Y") & np.isnan(ctx.frame[column].to_numpy())
+    if not ctx.ds.has("ABLFL"):
+        return np.zeros(ctx.ds.nrows, dtype=bool)
+    return _equals(ctx.ds, "ABLFL", "Y") & np.isnan(ctx.ds.series(column).to_numpy())
 
 
 def _change_findings(ctx: CheckContext, column: str, expected: np.ndarray, formula: str) -> pd.DataFrame:
     """Records whose ``column`` (CHG or PCHG) is not the ``expected`` value, shown with the ``formula``."""
-    actual = ctx.frame[column].to_numpy()
+    actual = ctx.ds.series(column).to_numpy()
     bad = np.flatnonzero(_mismatch(actual, expected, float(ctx.params["tolerance"]))
                          & ~_baseline_left_empty(ctx, column))
     return findings(bad, variable=column, value=text(pd.Series(actual[bad])).to_numpy(),
@@ -64,40 +64,38 @@ def _change_findings(ctx: CheckContext, column: str, expected: np.ndarray, formu
 
 @register("chg_consistent")
 def chg_consistent(ctx: CheckContext) -> pd.DataFrame | None:
-    frame = _need(ctx, "AVAL", "BASE", "CHG")
-    expected = frame["AVAL"].to_numpy() - frame["BASE"].to_numpy()
+    ds = _need(ctx, "AVAL", "BASE", "CHG")
+    expected = ds.series("AVAL").to_numpy() - ds.series("BASE").to_numpy()
     return _change_findings(ctx, "CHG", expected, "AVAL - BASE")
 
 
 @register("pchg_consistent")
 def pchg_consistent(ctx: CheckContext) -> pd.DataFrame | None:
-    frame = _need(ctx, "AVAL", "BASE", "PCHG")
-    base = frame["BASE"].to_numpy()
+    ds = _need(ctx, "AVAL", "BASE", "PCHG")
+    base = ds.series("BASE").to_numpy()
     base = np.where(base != 0, base, np.nan)
     with np.errstate(all="ignore"):  # as pandas arithmetic: overflow and 0/0 give inf/NaN silently
-        expected = 100 * (frame["AVAL"].to_numpy() - base) / base
+        expected = 100 * (ds.series("AVAL").to_numpy() - base) / base
     return _change_findings(ctx, "PCHG", expected, "100 * (AVAL - BASE) / BASE")
 
 
 def _present(ds: DatasetData, name: str) -> np.ndarray:
     """Records where the column has a value (text columns through their codes)."""
-    column = ds.frame[name]
-    return ds.notna(name) if column.dtype == object else column.notna().to_numpy()
+    return ds.notna(name) if ds.is_text(name) else ds.series(name).notna().to_numpy()
 
 
 @register("crit_flag_consistent")
 def crit_flag_consistent(ctx: CheckContext) -> pd.DataFrame | None:
-    frame, ds, out = ctx.frame, ctx.ds, []
-    for flag in [c for c in frame.columns if CRIT_FL.match(c)]:
+    ds, out = ctx.ds, []
+    for flag in [c for c in ds.names if CRIT_FL.match(c)]:
         crit = CRIT_FL.match(flag).group(1)
-        fl = frame[flag]
         has_flag = _present(ds, flag)
-        has_crit = _present(ds, crit) if crit in frame.columns else np.zeros(len(frame), dtype=bool)
-        if fl.dtype == object:  # Y/N looked up once per distinct value
+        has_crit = _present(ds, crit) if ds.has(crit) else np.zeros(ds.nrows, dtype=bool)
+        if ds.is_text(flag):  # Y/N looked up once per distinct value
             codes, uniques = ds.codes(flag)
             y_or_n = np.append(pd.Series(uniques, dtype=object).isin(["Y", "N"]).to_numpy(), False)[codes]
         else:
-            y_or_n = fl.isin(["Y", "N"]).to_numpy()
+            y_or_n = ds.series(flag).isin(["Y", "N"]).to_numpy()
         cases = (
             (has_flag & ~y_or_n, f"is not Y or N"),
             (has_flag & ~has_crit, f"is populated but {crit} is missing"),
@@ -105,19 +103,18 @@ def crit_flag_consistent(ctx: CheckContext) -> pd.DataFrame | None:
         )
         for mask, detail in cases:
             rows = np.flatnonzero(mask)
-            out.append(findings(rows, variable=flag, value=text(fl.iloc[rows]).to_numpy(), detail=detail))
+            out.append(findings(rows, variable=flag, value=text(ds.take(flag, rows)).to_numpy(), detail=detail))
     return pd.concat(out) if out else None
 
 
 @register("paramcd_param")
 def paramcd_param(ctx: CheckContext) -> pd.DataFrame | None:
-    return one_to_one(_need(ctx, "PARAMCD", "PARAM"), "PARAMCD", "PARAM", ds=ctx.ds)
+    return one_to_one(None, "PARAMCD", "PARAM", ds=_need(ctx, "PARAMCD", "PARAM"))
 
 
 @register("aval_avalc")
 def aval_avalc(ctx: CheckContext) -> pd.DataFrame | None:
-    frame = _need(ctx, "PARAMCD", "AVAL", "AVALC")
-    return one_to_one(frame, "AVAL", "AVALC", within=["PARAMCD"], ds=ctx.ds)
+    return one_to_one(None, "AVAL", "AVALC", within=["PARAMCD"], ds=_need(ctx, "PARAMCD", "AVAL", "AVALC"))
 
 
 def _source_index(ctx: CheckContext, domain: str) -> tuple[DatasetData | None, str | None]:
@@ -125,21 +122,19 @@ def _source_index(ctx: CheckContext, domain: str) -> tuple[DatasetData | None, s
     for kind in ("sdtm", "adam"):
         folder = ctx.package.folder(kind)
         data = folder.datasets.get(domain) if folder is not None else None
-        if data is not None and data.frame is not None:
-            seq = next((c for c in (f"{domain[:2]}SEQ", "ASEQ", f"{data.domain[:2]}SEQ") if c in data.frame.columns),
-                       None)
+        if data is not None and data.readable:
+            seq = next((c for c in (f"{domain[:2]}SEQ", "ASEQ", f"{data.domain[:2]}SEQ") if data.has(c)), None)
             return data, seq
     return None, None
 
 
-def _source_labels(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+def _source_labels(ds: DatasetData, rows: np.ndarray) -> np.ndarray:
     """``SRCDOM/SRCVAR/SRCSEQ`` of some records, as shown with the findings."""
-    group = frame.iloc[rows]
-    label = group["SRCDOM"].astype(str)
-    if "SRCVAR" in group.columns:
-        label = label + "/" + group["SRCVAR"].fillna("").astype(str)
-    if "SRCSEQ" in group.columns:
-        label = label + "/" + text(group["SRCSEQ"])
+    label = ds.take("SRCDOM", rows).astype(str)
+    if ds.has("SRCVAR"):
+        label = label + "/" + ds.take("SRCVAR", rows).fillna("").astype(str)
+    if ds.has("SRCSEQ"):
+        label = label + "/" + text(ds.take("SRCSEQ", rows))
     return label.to_numpy()
 
 
@@ -147,13 +142,13 @@ def _known_records(ctx: CheckContext, source: DatasetData, seq: str | None, rows
     """Whether (USUBJID, SRCSEQ) of each of ``rows`` is a (USUBJID, sequence) pair of the source."""
     if seq is None:
         return np.zeros(len(rows), dtype=bool)
-    srcseq = ctx.frame["SRCSEQ"]  # only the two columns used are taken at ``rows`` (not the whole frame)
-    numeric = pd.api.types.is_float_dtype(source.frame[seq]) and pd.api.types.is_float_dtype(srcseq)
+    srcseq = ctx.ds.series("SRCSEQ")  # only the two columns used are taken at ``rows`` (not the whole frame)
+    numeric = pd.api.types.is_float_dtype(source.series(seq)) and pd.api.types.is_float_dtype(srcseq)
     if not numeric:  # not numbers on both sides: compare the values as they are
         pairs = pd.MultiIndex.from_frame(source.frame[["USUBJID", seq]].dropna())
-        return pd.MultiIndex.from_arrays([ctx.frame["USUBJID"].to_numpy()[rows], srcseq.to_numpy()[rows]]).isin(pairs)
+        return pd.MultiIndex.from_arrays([ctx.ds.take("USUBJID", rows).to_numpy(), srcseq.to_numpy()[rows]]).isin(pairs)
     codes, subjects = source.codes("USUBJID")
-    numbers = source.frame[seq].to_numpy()
+    numbers = source.series(seq).to_numpy()
     has = (codes >= 0) & ~np.isnan(numbers)
     wanted_codes, wanted_subjects = ctx.ds.codes("USUBJID")
     as_source = np.append(pd.Index(subjects, dtype=object).get_indexer(pd.Index(wanted_subjects, dtype=object)), -1)
@@ -191,27 +186,27 @@ def _sequence_codes(known: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, 
 @register("source_record")
 def source_record(ctx: CheckContext) -> pd.DataFrame | None:
     """Each SRCDOM names a dataset, SRCVAR a variable of it, and (USUBJID, SRCSEQ) one of its records."""
-    frame = _need(ctx, "SRCDOM")
+    ds = _need(ctx, "SRCDOM")
     if ctx.package.folder("sdtm") is None:
         raise SkipCheck("no SDTM folder to resolve SRCDOM against")
-    codes, domains = ctx.ds.codes("SRCDOM")
+    codes, domains = ds.codes("SRCDOM")
     out = []
     for k in sorted(range(len(domains)), key=lambda i: domains[i]):  # groupby order: by SRCDOM value
         domain, rows = domains[k], np.flatnonzero(codes == k)
         source, seq = _source_index(ctx, str(domain))
         if source is None:
-            out.append(findings(rows, variable="SRCDOM", value=_source_labels(frame, rows),
+            out.append(findings(rows, variable="SRCDOM", value=_source_labels(ds, rows),
                                 detail=f"dataset {domain} is not in the package"))
             continue
-        if "SRCVAR" in frame.columns:
-            var_codes, variables = ctx.ds.codes("SRCVAR")
-            unknown = np.append(~pd.Series(variables, dtype=object).isin(set(source.frame.columns)).to_numpy(), False)
+        if ds.has("SRCVAR"):
+            var_codes, variables = ds.codes("SRCVAR")
+            unknown = np.append(~pd.Series(variables, dtype=object).isin(set(source.names)).to_numpy(), False)
             bad = rows[unknown[var_codes[rows]]]
-            out.append(findings(bad, variable="SRCVAR", value=_source_labels(frame, bad),
+            out.append(findings(bad, variable="SRCVAR", value=_source_labels(ds, bad),
                                 detail=f"names no variable of {domain}"))
-        if "SRCSEQ" in frame.columns and "USUBJID" in frame.columns:
-            has_seq = frame["SRCSEQ"].notna().to_numpy()[rows]
+        if ds.has("SRCSEQ") and ds.has("USUBJID"):
+            has_seq = ds.series("SRCSEQ").notna().to_numpy()[rows]
             bad = rows[has_seq & ~_known_records(ctx, source, seq, rows)]
-            out.append(findings(bad, variable="SRCSEQ", value=_source_labels(frame, bad),
+            out.append(findings(bad, variable="SRCSEQ", value=_source_labels(ds, bad),
                                 detail=f"matches no {domain} record of the subject"))
     return pd.concat(out) if out else None

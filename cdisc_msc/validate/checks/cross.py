@@ -12,7 +12,7 @@ def _subjects(ctx: CheckContext, kind: str, name: str) -> np.ndarray | None:
     """The distinct USUBJIDs of a dataset (None when it is absent or has no USUBJID)."""
     folder = ctx.package.folder(kind)
     data = folder.datasets.get(name) if folder is not None else None
-    if data is None or data.frame is None or "USUBJID" not in data.frame.columns:
+    if data is None or not data.readable or not data.has("USUBJID"):
         return None
     return data.codes("USUBJID")[1]
 
@@ -20,8 +20,8 @@ def _subjects(ctx: CheckContext, kind: str, name: str) -> np.ndarray | None:
 @register("subject_in_dm")
 def subject_in_dm(ctx: CheckContext) -> pd.DataFrame | None:
     """SDTM datasets against DM; ADSL against SDTM DM (when present); other ADaM datasets against ADSL."""
-    frame, name = ctx.frame, ctx.ds.name
-    if "USUBJID" not in frame.columns:
+    name = ctx.ds.name
+    if not ctx.ds.has("USUBJID"):
         return None
     if ctx.folder.kind == "sdtm":
         reference, where = (None, "") if name == "DM" else (_subjects(ctx, "sdtm", "DM"), "DM")

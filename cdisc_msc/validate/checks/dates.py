@@ -52,7 +52,7 @@ def _numeric_pairs(columns: list[str]) -> list[tuple[str, str]]:
 @register("end_before_start")
 def end_before_start(ctx: CheckContext) -> pd.DataFrame | None:
     """End date before start date, compared at the precision both have (date; date and minute)."""
-    frame, ds, out = ctx.frame, ctx.ds, []
+    ds, out = ctx.ds, []
     chars = [c.name for c in ctx.ds.columns if c.type == "char"]
     nums = [c.name for c in ctx.ds.columns if c.type == "num"]
     for start, end in _text_pairs(chars):
@@ -60,14 +60,13 @@ def end_before_start(ctx: CheckContext) -> pd.DataFrame | None:
         bad = (b < a).to_numpy().copy()
         timed = np.flatnonzero(((a == b).to_numpy() & (_lengths(ds, start) >= 16) & (_lengths(ds, end) >= 16)))
         bad[timed] |= _minutes(ds, end)[timed] < _minutes(ds, start)[timed]  # same day: compare to the minute
-        rows = frame.index[bad]
-        out.append(findings(rows, variable=end, value=frame.loc[rows, end].to_numpy(),
-                            detail=start + " " + frame.loc[rows, start].astype(str)))
+        rows = np.flatnonzero(bad)
+        out.append(findings(rows, variable=end, value=ds.take(end, rows).to_numpy(),
+                            detail=start + " " + ds.take(start, rows).astype(str)))
     for start, end in _numeric_pairs(nums):
-        bad = frame[end] < frame[start]
-        rows = frame.index[bad]
-        out.append(findings(rows, variable=end, value=text(frame.loc[rows, end]).to_numpy(),
-                            detail=start + " " + text(frame.loc[rows, start])))
+        rows = np.flatnonzero((ds.series(end) < ds.series(start)).to_numpy())
+        out.append(findings(rows, variable=end, value=text(ds.take(end, rows)).to_numpy(),
+                            detail=start + " " + text(ds.take(start, rows))))
     return pd.concat(out) if out else None
 
 
@@ -83,7 +82,7 @@ def _minutes(ds: DatasetData, name: str) -> np.ndarray:
 
 def _dm(ctx: CheckContext, columns: list[str]) -> DatasetData:
     dm = ctx.folder.datasets.get("DM")
-    if dm is None or dm.frame is None or not set(columns + ["USUBJID"]) <= set(dm.frame.columns):
+    if dm is None or not dm.readable or not all(dm.has(c) for c in columns + ["USUBJID"]):
         raise SkipCheck(f"no DM with {', '.join(columns)}")
     return dm
 
@@ -101,19 +100,20 @@ def study_day_of(dates: pd.Series, reference: pd.Series) -> pd.Series:
 
 @register("study_day")
 def study_day(ctx: CheckContext) -> pd.DataFrame | None:
-    frame = ctx.frame
-    pairs = [(c, c[:-3] + "DY") for c in dtc_columns(ctx) if c[:-3] + "DY" in frame.columns]
-    if not pairs or "USUBJID" not in frame.columns:
+    ds = ctx.ds
+    pairs = [(c, c[:-3] + "DY") for c in dtc_columns(ctx) if ds.has(c[:-3] + "DY")]
+    if not pairs or not ds.has("USUBJID"):
         return None
     dm = _dm(ctx, ["RFSTDTC"])
-    reference = pd.Series(by_subject_of(ctx.ds, dm.frame, dates_of(dm, "RFSTDTC")), index=frame.index)
+    reference = pd.Series(by_subject_of(ds, dm.frame, dates_of(dm, "RFSTDTC")), index=ds.index)
     out = []
     for dtc, dy in pairs:
-        expected = study_day_of(dates_of(ctx.ds, dtc), reference)
-        bad = expected.notna() & frame[dy].notna() & (frame[dy] != expected)
-        rows = frame.index[bad]
-        out.append(findings(rows, variable=dy, value=text(frame.loc[rows, dy]).to_numpy(),
-                            detail=text(expected[bad]) + f" from {dtc} " + frame.loc[rows, dtc].astype(str)
+        expected = study_day_of(dates_of(ds, dtc), reference)
+        day = ds.series(dy)
+        bad = expected.notna() & day.notna() & (day != expected)
+        rows = np.flatnonzero(bad.to_numpy())
+        out.append(findings(rows, variable=dy, value=text(ds.take(dy, rows)).to_numpy(),
+                            detail=text(expected[bad]) + f" from {dtc} " + ds.take(dtc, rows).astype(str)
                             + " and RFSTDTC"))
     return pd.concat(out)
 
@@ -121,12 +121,12 @@ def study_day(ctx: CheckContext) -> pd.DataFrame | None:
 @register("epoch_vs_se")
 def epoch_vs_se(ctx: CheckContext) -> pd.DataFrame | None:
     """The record's date (--DTC, else --STDTC) lies in SE elements; EPOCH must be one of theirs."""
-    frame, p = ctx.frame, ctx.ds.prefix
-    date_col = next((c for c in (f"{p}DTC", f"{p}STDTC") if c in frame.columns), None)
-    if ctx.ds.name in ("SE", "DM") or "EPOCH" not in frame.columns or date_col is None:
+    ds, p = ctx.ds, ctx.ds.prefix
+    date_col = next((c for c in (f"{p}DTC", f"{p}STDTC") if ds.has(c)), None)
+    if ds.name in ("SE", "DM") or not ds.has("EPOCH") or date_col is None:
         return None
     se_data = ctx.folder.datasets.get("SE")
-    if se_data is None or se_data.frame is None:
+    if se_data is None or not se_data.readable:
         raise SkipCheck("no SE dataset")
     se = se_data.frame
     elements = pd.DataFrame({"USUBJID": se["USUBJID"], "start": dates_of(se_data, "SESTDTC"),
@@ -135,8 +135,8 @@ def epoch_vs_se(ctx: CheckContext) -> pd.DataFrame | None:
     rows, group = _same_subject_date_epoch(ctx.ds, date)
     first = np.zeros(group.max() + 1 if len(group) else 0, dtype=np.intp)
     first[group[::-1]] = rows[::-1]  # one record stands for each (USUBJID, date, EPOCH)
-    records = pd.DataFrame({"row": np.arange(len(first)), "USUBJID": frame["USUBJID"].to_numpy()[first],
-                            "date": date.to_numpy()[first], "EPOCH": frame["EPOCH"].to_numpy()[first]})
+    records = pd.DataFrame({"row": np.arange(len(first)), "USUBJID": ds.take("USUBJID", first).to_numpy(),
+                            "date": date.to_numpy()[first], "EPOCH": ds.take("EPOCH", first).to_numpy()})
     merged = records.merge(elements, on="USUBJID", how="inner")
     merged = merged[(merged["start"] <= merged["date"]) & (merged["date"] <= merged["end"])]
     if merged.empty:
@@ -153,7 +153,7 @@ def epoch_vs_se(ctx: CheckContext) -> pd.DataFrame | None:
     bad[bad_groups.to_numpy()] = True
     hit = bad[group]
     bad_rows = rows[hit]
-    return findings(bad_rows, variable="EPOCH", value=frame["EPOCH"].to_numpy()[bad_rows], detail=detail[group[hit]])
+    return findings(bad_rows, variable="EPOCH", value=ds.take("EPOCH", bad_rows).to_numpy(), detail=detail[group[hit]])
 
 
 def _same_subject_date_epoch(ds: DatasetData, date: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -26,7 +26,7 @@ def define_present(ctx: CheckContext) -> pd.DataFrame | None:
 def ts_sstdtc(ctx: CheckContext) -> pd.DataFrame | None:
     """TS has a TSPARMCD=SSTDTC record whose TSVAL is a complete, valid ISO 8601 date."""
     ts = ctx.folder.datasets.get("TS")
-    if ts is None or ts.frame is None:
+    if ts is None or not ts.readable:
         raise SkipCheck("no readable TS")
     frame = ts.frame
     if not {"TSPARMCD", "TSVAL"} <= set(frame.columns):

@@ -18,7 +18,7 @@ def ig_table_name(ctx: CheckContext) -> str:
         meta = ctx.dataset_meta()
         if ds.name == "ADSL":
             return "ADSL"
-        if "PARAMCD" in ctx.frame.columns or (meta is not None and "BASIC DATA" in meta.class_.upper()):
+        if ds.has("PARAMCD") or (meta is not None and "BASIC DATA" in meta.class_.upper()):
             return "BDS"
         raise SkipCheck("no shipped ADaMIG metadata for this structure")
     return ds.domain
@@ -40,7 +40,7 @@ def pattern(name: str) -> re.Pattern:
 
 
 def absent(ctx: CheckContext, core: str) -> pd.DataFrame:
-    columns = list(ctx.frame.columns)
+    columns = ctx.ds.names
     wanted = ig_rows(ctx, core)["variable"].drop_duplicates()
     missing = [v for v in wanted if not any(pattern(v).match(c) for c in columns)]
     return findings([np.nan] * len(missing), variable=missing)
@@ -64,19 +64,20 @@ def required_not_null(ctx: CheckContext) -> pd.DataFrame | None:
     has a value (ADSL TRT01P of a screen failure), so for ADaM only the
     define's Mandatory attribute asks for values.
     """
-    frame = ctx.frame
+    ds = ctx.ds
+    columns = ds.names
     names: set[str] = set()
     if ctx.folder.kind != "adam":
         try:
-            names = {c for v in ig_rows(ctx, "Req")["variable"] for c in frame.columns if pattern(v).match(c)}
+            names = {c for v in ig_rows(ctx, "Req")["variable"] for c in columns if pattern(v).match(c)}
         except SkipCheck:
             pass
     meta = ctx.dataset_meta()
     if meta is not None:
-        names |= {v.name for v in meta.variables if v.mandatory and v.name in frame.columns}
+        names |= {v.name for v in meta.variables if v.mandatory and ds.has(v.name)}
     out = []
-    for name in sorted(names, key=list(frame.columns).index):
-        nulls = np.flatnonzero(~ctx.ds.notna(name) if frame[name].dtype == object else frame[name].isna().to_numpy())
+    for name in sorted(names, key=columns.index):
+        nulls = np.flatnonzero(~ds.notna(name) if ds.is_text(name) else ds.series(name).isna().to_numpy())
         if len(nulls):
             out.append(findings(nulls, variable=name))
     return pd.concat(out) if out else None
@@ -92,7 +93,7 @@ def _metadata(ctx: CheckContext):
 @register("variable_order")
 def variable_order(ctx: CheckContext) -> pd.DataFrame | None:
     meta = _metadata(ctx)
-    columns = list(ctx.frame.columns)
+    columns = ctx.ds.names
     expected = [v.name for v in meta.variables if v.name in columns]
     found = [c for c in columns if c in set(expected)]
     if found == expected:
@@ -126,19 +127,17 @@ def variable_attributes(ctx: CheckContext) -> pd.DataFrame | None:
 @register("keys_unique")
 def keys_unique(ctx: CheckContext) -> pd.DataFrame | None:
     meta = _metadata(ctx)
-    keys = [k for k in meta.keys if k in ctx.frame.columns]
+    keys = [k for k in meta.keys if ctx.ds.has(k)]
     if not keys:
         raise SkipCheck("no key variables")
-    dup = duplicated_records(ctx.ds, keys)
-    rows = ctx.frame.index[dup]
-    return findings(rows, variable=keys[-1], value=text(ctx.frame.loc[rows, keys[-1]]).to_numpy(),
+    rows = np.flatnonzero(duplicated_records(ctx.ds, keys))
+    return findings(rows, variable=keys[-1], value=text(ctx.ds.take(keys[-1], rows)).to_numpy(),
                     detail=", ".join(keys))
 
 
 def seq_variable(ctx: CheckContext) -> str | None:
-    cols = ctx.frame.columns
     for name in (f"{ctx.ds.prefix}SEQ", "ASEQ", f"{ctx.ds.domain[:2]}SEQ"):
-        if name in cols and name != "SEQ":
+        if ctx.ds.has(name) and name != "SEQ":
             return name
     return None
 
@@ -148,20 +147,19 @@ def seq_unique(ctx: CheckContext) -> pd.DataFrame | None:
     seq = seq_variable(ctx)
     if seq is None:
         return None
-    frame = ctx.frame
-    within = [c for c in ("USUBJID", "POOLID") if c in frame.columns]
+    ds = ctx.ds
+    within = [c for c in ("USUBJID", "POOLID") if ds.has(c)]
     if not within:
         return None
-    dup = frame[seq].notna().to_numpy() & duplicated_records(ctx.ds, within + [seq])
-    rows = frame.index[dup]
-    return findings(rows, variable=seq, value=text(frame.loc[rows, seq]).to_numpy(),
+    rows = np.flatnonzero(ds.series(seq).notna().to_numpy() & duplicated_records(ds, within + [seq]))
+    return findings(rows, variable=seq, value=text(ds.take(seq, rows)).to_numpy(),
                     detail=" / ".join(within))
 
 
 @register("domain_value")
 def domain_value(ctx: CheckContext) -> pd.DataFrame | None:
-    frame, name = ctx.frame, ctx.ds.name
-    if "DOMAIN" not in frame.columns or name.startswith(("SUPP", "RELREC")):
+    name = ctx.ds.name
+    if not ctx.ds.has("DOMAIN") or name.startswith(("SUPP", "RELREC")):
         return None
     meta = ctx.dataset_meta()
     expected = (meta.domain if meta is not None and meta.domain else name[:2] if len(name) > 2 else name)

@@ -30,7 +30,7 @@ def define_codelists(ctx: CheckContext) -> dict[str, tuple[frozenset[str], str]]
     out = {}
     for v in meta.variables:
         cl = ctx.folder.meta.codelists.get(v.codelist or "")
-        if cl is not None and not cl.external and cl.values and v.name in ctx.frame.columns:
+        if cl is not None and not cl.external and cl.values and ctx.ds.has(v.name):
             out[v.name] = (cl.values, cl.oid)
     return out
 
@@ -48,7 +48,7 @@ def ct_codelists(ctx: CheckContext) -> dict[str, tuple[frozenset[str], str, bool
     out = {}
     excluded = tuple(ctx.params.get("exclude_suffixes", ()))
     for variable, codes in zip(rows["variable"], rows["codelists"]):
-        if not codes or variable not in ctx.frame.columns or variable in described or variable.endswith(excluded):
+        if not codes or not ctx.ds.has(variable) or variable in described or variable.endswith(excluded):
             continue
         lists = [ct[c] for c in codes.split(";") if c in ct]
         if lists:
@@ -84,10 +84,10 @@ def codelist_values_extensible(ctx: CheckContext) -> pd.DataFrame | None:
 
 @register("code_name_one_to_one")
 def code_name_one_to_one(ctx: CheckContext) -> pd.DataFrame | None:
-    frame, p = ctx.frame, ctx.ds.prefix or ctx.ds.domain[:2]
+    ds, p = ctx.ds, ctx.ds.prefix or ctx.ds.domain[:2]
     out = []
     for code, name in CODE_NAME_PAIRS:
         code, name = code.format(p=p), name.format(p=p)
-        if code in frame.columns and name in frame.columns:
-            out.append(one_to_one(frame, code, name, ds=ctx.ds))
+        if ds.has(code) and ds.has(name):
+            out.append(one_to_one(None, code, name, ds=ds))
     return pd.concat(out) if out else None

@@ -21,11 +21,13 @@ V8_LIBRARY = b"HEADER RECORD*******LIBV8   HEADER RECORD!!!!!!!"
 NAME_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,7}$")
 
 
-def header_problems(raw: bytes | mmap.mmap) -> list[str]:
+def header_problems(raw: bytes | mmap.mmap, searched: tuple[int, int] | None = None) -> list[str]:
     """What is wrong with the header records of a v5 transport file (empty when sound).
 
     Checks the library, member, descriptor, NAMESTR and OBS header records, the
     NAMESTR size, the record alignment and that the file holds one member.
+    ``searched``: a range ``(start, end)`` of the file known to hold no member header
+    at a record start (what our reader searched), not searched again.
     """
     size = len(raw)
     if size < 8 * RECORD:
@@ -57,14 +59,28 @@ def header_problems(raw: bytes | mmap.mmap) -> list[str]:
         problems.append("no OBS header record after the NAMESTR records")
     if size % RECORD:
         problems.append(f"file size {size} is not a multiple of 80 bytes")
-    members = 0
-    at = raw.find(MEMBER)
-    while at != -1:
-        members += at % RECORD == 0
-        at = raw.find(MEMBER, at + 1)
+    members = sum(_members(raw, start, end) for start, end in _unsearched(size, searched))
     if members > 1:
         problems.append(f"file holds {members} datasets; one dataset per file is required")
     return problems
+
+
+def _unsearched(size: int, searched: tuple[int, int] | None) -> list[tuple[int, int]]:
+    """The parts of a file of ``size`` bytes outside ``searched`` (record aligned: a header in one part
+    ends there)."""
+    if searched is None or searched[0] % RECORD or not 0 <= searched[0] <= searched[1] <= size:
+        return [(0, size)]
+    return [(0, searched[0]), (searched[1], size)]
+
+
+def _members(raw: bytes | mmap.mmap, start: int, end: int) -> int:
+    """Member header records (at record starts) within ``raw[start:end]``."""
+    members = 0
+    at = raw.find(MEMBER, start, end)
+    while at != -1:
+        members += at % RECORD == 0
+        at = raw.find(MEMBER, at + 1, end)
+    return members
 
 
 @register("xpt_structure")
@@ -75,7 +91,7 @@ def xpt_structure(ctx: CheckContext) -> pd.DataFrame:
             raw = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
         except ValueError:  # empty file
             raw = b""
-        problems = header_problems(raw)
+        problems = header_problems(raw, ds.searched)
     if not problems and ds.error:
         problems = [ds.error]
     return findings([np.nan] * len(problems), detail=problems)

@@ -133,7 +133,7 @@ def full_date(values: pd.Series) -> pd.Series:
 def dates_of(ds: "DatasetData", name: str) -> pd.Series:
     """``full_date`` of a column of ``ds``, worked out once per distinct value and shared by the checks."""
     values = ds.per_value(name, "full_date", full_date, np.datetime64("NaT"))
-    return pd.Series(values, index=ds.frame.index)
+    return pd.Series(values, index=ds.index)
 
 
 def texts_of(ds: "DatasetData", name: str) -> np.ndarray:
@@ -229,16 +229,16 @@ def sort_key(ds: "DatasetData", name: str) -> np.ndarray:
     """Numbers ordering the records by a column as sorting does, missing first: a numeric column's own
     values (missing as -inf), else the rank of each record's distinct value (missing -1).
     Raises TypeError when the distinct values do not sort (mixed types)."""
-    values = ds.frame[name].to_numpy()
-    if values.dtype == np.float64 and not np.isneginf(values).any():  # no factorisation of the numbers needed
-        return np.where(np.isnan(values), -np.inf, values)
+    values = None if ds.is_text(name) else ds.series(name).to_numpy()
+    if values is not None and values.dtype == np.float64 and not np.isneginf(values).any():
+        return np.where(np.isnan(values), -np.inf, values)  # no factorisation of the numbers needed
     return np.append(ds.distinct_values(name, "rank", value_ranks, dtype=np.int64), -1)[ds.codes(name)[0]]
 
 
 def duplicated_records(ds: "DatasetData", columns: list[str]) -> np.ndarray:
     """Records of ``ds`` repeating an earlier record's values of ``columns`` (missing equals missing), like
     ``DataFrame.duplicated(columns, keep="first")``; linear when the records are sorted by these columns."""
-    size = len(ds.frame)
+    size = ds.nrows
     if not columns:
         return np.arange(size) > 0
     try:
@@ -248,11 +248,12 @@ def duplicated_records(ds: "DatasetData", columns: list[str]) -> np.ndarray:
     return found if found is not None else duplicated([ds.codes(c)[0] for c in columns], size)
 
 
-def one_to_one(frame: pd.DataFrame, code: str, name: str, within: list[str] | None = None,
+def one_to_one(frame: pd.DataFrame | None, code: str, name: str, within: list[str] | None = None,
                ds: "DatasetData | None" = None) -> pd.DataFrame:
     """Findings for every row whose ``code`` has several ``name``s, or whose ``name`` has several ``code``s.
 
-    Counted on the distinct combinations of the columns' codes (those of ``ds`` when given).
+    Counted on the distinct combinations of the columns' codes: those of ``ds`` when given (then
+    ``frame`` is not used and may be None), else of ``frame``'s columns.
     """
     from cdisc_msc.validate.package import factorize
 
@@ -268,8 +269,9 @@ def one_to_one(frame: pd.DataFrame, code: str, name: str, within: list[str] | No
     for a, b in ((code, name), (name, code)):
         group = combine([codes[c][rows[first]] for c in within + [a]], len(first))
         several = np.bincount(group)[group] > 1  # combinations whose (within, a) has more than one b
-        bad = frame.iloc[rows[several[combo]]]
+        bad = rows[several[combo]]
         if len(bad):
-            out.append(findings(bad.index, variable=a, value=text(bad[a]).to_numpy(),
-                                detail=f"has more than one {b} (this record: {b}=" + text(bad[b]) + ")"))
+            values = (ds.take(a, bad), ds.take(b, bad)) if ds is not None else (frame[a].iloc[bad], frame[b].iloc[bad])
+            out.append(findings(values[0].index, variable=a, value=text(values[0]).to_numpy(),
+                                detail=f"has more than one {b} (this record: {b}=" + text(values[1]) + ")"))
     return pd.concat(out) if out else findings([])
