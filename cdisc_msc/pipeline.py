@@ -125,7 +125,7 @@ def build(raw_dir: str | Path = "fixtures/raw", specs_dir: str | Path = "specs",
         if define_problems.has_errors:
             echo(f"define.xml: {define_problems.summary(limit=15)}")
             raise BuildError(f"define.xml is not valid: see {out_dir}.failed/build/define_problems.csv")
-        validation = timer.run("validate", validate_stage, stage, inputs.config)
+        validation = timer.run("validate", validate_stage, stage, inputs.config, out_dir.resolve())
         echo(validation.summary())
         timer.run("report", report_stage, stage, inputs.config)
         summary = {
@@ -264,11 +264,22 @@ def write_define_files(spec: Spec, config: StudyConfig, contents: dict, folder: 
     return report
 
 
-def validate_stage(stage: Path, config: StudyConfig):
-    """Run the conformance validator on the staged package; reports go to build/."""
+def validate_stage(stage: Path, config: StudyConfig, shown_as: Path | None = None):
+    """Run the conformance validator on the staged package; reports go to build/.
+
+    ``shown_as``: the package folder the reports name instead of the staging
+    folder (which is renamed into place when the build succeeds).
+    """
+    import dataclasses
+
     from cdisc_msc.validate import validate_package
 
     result = validate_package(stage, config=config)
+    if shown_as is not None:
+        staged, final = str(stage), str(shown_as)
+        result = dataclasses.replace(
+            result, path=shown_as,
+            facts={k: v.replace(staged, final) if isinstance(v, str) else v for k, v in result.facts.items()})
     (stage / "build" / "validation.json").write_text(result.to_json(), encoding="utf-8")
     (stage / "build" / "validation.html").write_text(result.to_html(), encoding="utf-8")
     return result

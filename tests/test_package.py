@@ -145,6 +145,16 @@ def test_rebuild_is_byte_identical(built_package, tmp_path):
     assert [k for k in first if first[k] != second[k]] == []
 
 
+def test_validation_report_names_the_package_not_the_staging_folder(built_package):
+    import json
+
+    report = json.loads((built_package / "build" / "validation.json").read_text(encoding="utf-8"))
+    assert report["package"] == str(built_package.resolve())
+    assert str(built_package.resolve() / "sdtm" / "define.xml") in report["facts"]["sdtm"]
+    for name in ("validation.json", "validation.html"):
+        assert ".staging-" not in (built_package / "build" / name).read_text(encoding="utf-8")
+
+
 def test_failed_build_leaves_no_package(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
