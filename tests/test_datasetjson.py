@@ -282,3 +282,23 @@ def test_merged_groups_with_missing_values_equal_json_dumps():
             for a, b, c in frame.itertuples(index=False)]
     expected = ",".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in rows)
     assert b"".join(encoded_rows(frame, columns, "T", rows_per_chunk=300)) == expected.encode()
+
+
+def test_shortest_all_matches_shortest_per_value():
+    """Vectorised ``_shortest``: same values and types (ints only for integral floats within 2**53)."""
+    from cdisc_msc.io.datasetjson import _shortest, _shortest_all
+
+    numbers = np.array([0.0, -0.0, 7.0, -3.0, 2.5, np.inf, -np.inf, 2.0 ** 53, 2.0 ** 53 + 2, 1e300, 5e-324])
+    got = _shortest_all(numbers).tolist()
+    expected = [_shortest(x) for x in numbers.tolist()]
+    assert repr(got) == repr(expected)
+    assert [type(v) for v in got] == [int, int, int, int, float, float, float, int, float, float, float]
+
+
+def test_encode_each_text_with_missing_values():
+    """Text with None (ISO dates with missing ones): each value as ``_dumps`` gives it."""
+    from cdisc_msc.io.datasetjson import _encode_each
+
+    assert _encode_each(["2023-01-26", None, 'a","b', None, "é"]) == [
+        b'"2023-01-26"', b"null", b'"a\\",\\"b"', b"null", '"é"'.encode("utf-8")]
+    assert _encode_each([None, "x"]) == [b"null", b'"x"']

@@ -40,9 +40,8 @@ def transliterate_frame(frame: pd.DataFrame, dataset: str,
     columns = columns_for(frame, columns)
     out = frame.copy(deep=False)  # copy-on-write: only a changed column is copied
     changes = []
-    for col in frame.columns:
-        s = frame[col]
-        if pd.api.types.is_numeric_dtype(s):
+    for col, dtype in frame.dtypes.items():  # no Series per column just to test its type
+        if pd.api.types.is_numeric_dtype(dtype):
             continue
         factorized = columns.get(col)  # the ASCII test runs once per distinct value
         props = columns.text(col)
@@ -51,7 +50,7 @@ def transliterate_frame(frame: pd.DataFrame, dataset: str,
         if not distinct_non_ascii.any():
             continue
         non_ascii = np.append(distinct_non_ascii, False)[factorized.codes]
-        originals = s[non_ascii].astype("string")  # only the rows that change are converted
+        originals = frame[col][non_ascii].astype("string")  # only the rows that change are converted
         mapping = {v: transliterate_text(v) for v in pd.unique(originals.to_numpy(dtype=object))}
         new = originals.map(mapping)
         out.loc[non_ascii, col] = new.to_numpy(dtype=object)

@@ -600,6 +600,8 @@ def _value_table(v: XptVariable, prepared: _Prepared) -> tuple[np.ndarray, np.nd
 def _segments(meta: XptDataset, prepared: _Prepared) -> list[_Segment]:
     """The variables in record order, adjacent ones with few combined values packed from one table."""
     segments: list[tuple[list[XptVariable], list[tuple[np.ndarray, int, bool]], np.ndarray | None]] = []
+    # a combined table larger than the records costs more to build than it saves (small datasets)
+    limit = min(MERGED_ROWS, len(prepared.columns.frame))
     for v in meta.variables:
         found = _value_table(v, prepared)
         if found is None:
@@ -610,7 +612,7 @@ def _segments(meta: XptDataset, prepared: _Prepared) -> list[_Segment]:
             table = table[:-1]
         previous = segments[-1] if segments else None
         if previous is not None and previous[2] is not None and \
-                len(previous[2]) * len(table) <= max(MERGED_ROWS, len(previous[2]), len(table)):
+                len(previous[2]) * len(table) <= max(limit, len(previous[2]), len(table)):
             variables, members, combined = previous
             if len(members) == 1 and members[0][2]:  # first member: its missing row moves first
                 combined = np.roll(combined, 1, axis=0)
