@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 
-def _object_addresses(objects: np.ndarray) -> np.ndarray:
+def object_addresses(objects: np.ndarray) -> np.ndarray:
     """The PyObject pointers of a contiguous object array, as a uint64 view (no copy).
 
     Equal pointers mean the same object, hence the same value: factorising
@@ -37,7 +37,7 @@ IDENTITY_SAMPLE = 4096
 def _identity_pays_off(objects: np.ndarray) -> bool:
     """True when equal values in a sample are mostly the same objects (few distinct pointers)."""
     sample = objects[:IDENTITY_SAMPLE]
-    distinct_objects = len(pd.unique(_object_addresses(sample)))
+    distinct_objects = len(pd.unique(object_addresses(sample)))
     distinct_values = len(pd.unique(sample))
     return distinct_objects <= 2 * distinct_values + 16
 
@@ -64,7 +64,7 @@ def _run_starts(keys: np.ndarray) -> np.ndarray | None:
 def _spread_runs(run_codes: np.ndarray, n_uniques: int, starts: np.ndarray, n: int) -> np.ndarray:
     """Each run's code repeated over its rows (``starts`` from ``_run_starts``, ``n`` rows), in the
     smallest integer type that holds the ``n_uniques`` codes (no full-length intp array)."""
-    return np.repeat(_small_codes(run_codes, n_uniques), np.diff(starts, append=n))
+    return np.repeat(small_codes(run_codes, n_uniques), np.diff(starts, append=n))
 
 
 def _factorize_numbers(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -88,7 +88,7 @@ def _factorize_numbers(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _factorize_by_identity(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Group by object pointer over all rows, then by value over the distinct objects."""
-    by_object, addresses = pd.factorize(_object_addresses(objects))
+    by_object, addresses = pd.factorize(object_addresses(objects))
     representative = np.empty(len(addresses), dtype=np.intp)
     representative[by_object] = np.arange(len(objects), dtype=np.intp)
     by_value, uniques = pd.factorize(objects[representative], use_na_sentinel=True)
@@ -126,7 +126,7 @@ def _factorize_objects(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``_factorize_text`` of a contiguous object array."""
     if len(objects) == 0:
         return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=object)
-    addresses = _object_addresses(objects)
+    addresses = object_addresses(objects)
     if bool((addresses == addresses[0]).all()):  # one object throughout (STUDYID, DOMAIN): no hashing
         if pd.isna(objects[0]):
             return np.full(len(objects), -1, dtype=np.intp), np.zeros(0, dtype=object)
@@ -174,10 +174,10 @@ def _factorize_float(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes, distinct
 
 
-def _small_codes(codes: np.ndarray, n_uniques: int) -> np.ndarray:
+def small_codes(codes: np.ndarray, n_uniques: int) -> np.ndarray:
     """The codes in the smallest signed integer type that holds them (a cache keeps less memory).
 
-    >>> _small_codes(np.array([0, -1, 1]), 2).dtype
+    >>> small_codes(np.array([0, -1, 1]), 2).dtype
     dtype('int8')
     """
     for dtype in (np.int8, np.int16, np.int32):
@@ -224,7 +224,7 @@ def factorize_column(values: pd.Series) -> Factorized:
         codes = np.asarray(codes)
     else:
         codes, uniques = _factorize_text(values)
-    return Factorized(_small_codes(codes, len(uniques)), uniques)
+    return Factorized(small_codes(codes, len(uniques)), uniques)
 
 
 @dataclass(frozen=True)
@@ -309,4 +309,4 @@ def columns_for(frame: pd.DataFrame, columns: FrameColumns | None) -> FrameColum
 
 
 __all__ = ["Factorized", "FrameColumns", "TextProperties", "all_str", "columns_for", "factorize_column",
-           "is_text_dtype", "text_properties"]
+           "is_text_dtype", "object_addresses", "small_codes", "text_properties"]

@@ -34,7 +34,7 @@ import pandas as pd
 
 from cdisc_msc.io.columns import Factorized, FrameColumns, columns_for, factorize_column
 from cdisc_msc.io.meta import XptDataset, XptVariable
-from cdisc_msc.io.xpt import REUSED_AFTER, _write_atomically
+from cdisc_msc.io.xpt import REUSED_AFTER, write_atomically
 from cdisc_msc.problems import InputError, Problem, ProblemReport
 
 DATASET_JSON_VERSION = "1.1.0"
@@ -496,7 +496,7 @@ def encoded_rows(frame: pd.DataFrame, columns: list[dict[str, Any]], dataset: st
 
     ``frame_columns``: the frame's column cache (``cdisc_msc.io.columns``), shared with the other writers.
     With ``reuse_buffers`` the chunks are memoryviews of a few buffers used in turn, each valid
-    until ``REUSED_AFTER`` more chunks were taken (what ``_write_atomically`` allows): no copy per chunk.
+    until ``REUSED_AFTER`` more chunks were taken (what ``write_atomically`` allows): no copy per chunk.
     """
     report = ProblemReport()
     for name in (c["name"] for c in columns if c["name"] not in frame.columns):
@@ -567,7 +567,7 @@ def write_dataset_json(
     target = _target(path, meta, ndjson)
     # every value is checked before the first row is written; on an error the temporary file is removed
     rows = encoded_rows(frame, cols, meta.name, ndjson, frame_columns=frame_columns, reuse_buffers=True)
-    _write_atomically(target, _json_file(header, rows, ndjson))
+    write_atomically(target, _json_file(header, rows, ndjson))
     return target
 
 

@@ -664,7 +664,7 @@ def record_chunks(meta: XptDataset, prepared: _Prepared, nrecords: int, chunk_ro
     """Yield the packed observations chunk by chunk, then the blank padding.
 
     Three buffers are used in turn: a chunk's buffer is filled again only after
-    two more chunks were yielded (what ``_write_atomically`` allows).
+    two more chunks were yielded (what ``write_atomically`` allows).
     """
     prepared.segments = _segments(meta, prepared) if meta.variables else []
     size = min(chunk_rows, max(nrecords, 1)) * meta.record_length
@@ -678,7 +678,7 @@ def record_chunks(meta: XptDataset, prepared: _Prepared, nrecords: int, chunk_ro
 
 
 REUSED_AFTER = 2
-"""A part handed to ``_write_atomically`` may be changed once this many more parts were handed over."""
+"""A part handed to ``write_atomically`` may be changed once this many more parts were handed over."""
 
 
 def _write_parts(out, parts: Iterable) -> None:
@@ -716,7 +716,7 @@ def _write_parts(out, parts: Iterable) -> None:
         raise failed[0]
 
 
-def _write_atomically(path: Path, parts: Iterable) -> None:
+def write_atomically(path: Path, parts: Iterable) -> None:
     """Write byte chunks to a temp file beside ``path`` and move it into place.
 
     The chunks are written by a second thread while the next one is made: a
@@ -757,7 +757,7 @@ def write_xpt(
         raise XptCheckError(f"cannot write {meta.file_name}", prepared.report)
     nrecords = len(frame)
     target = target_path(path, meta)
-    _write_atomically(target, itertools.chain([header_bytes(meta)], record_chunks(meta, prepared, nrecords)))
+    write_atomically(target, itertools.chain([header_bytes(meta)], record_chunks(meta, prepared, nrecords)))
     return WriteResult(target, nrecords, prepared.report.warnings, prepared.transliterations)
 
 
@@ -1174,6 +1174,6 @@ def read_xpt(path: str | Path, encoding: str = "latin-1") -> tuple[pd.DataFrame,
 
 __all__ = [
     "NumericColumn", "TextColumn", "Transliteration", "WriteResult", "XptCheckError", "XptColumns", "XptFormatError",
-    "check_frame", "read_xpt", "read_xpt_columns", "records_read_back", "transliterate_text", "write_xpt",
-    "write_xpt_from_spec",
+    "check_frame", "read_xpt", "read_xpt_columns", "records_read_back", "transliterate_text", "write_atomically",
+    "write_xpt", "write_xpt_from_spec",
 ]

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from cdisc_msc.io.columns import Factorized, factorize_column, is_text_dtype
-from cdisc_msc.io.columns import _object_addresses as object_addresses, _small_codes
+from cdisc_msc.io.columns import object_addresses, small_codes
 from cdisc_msc.spec.model import Dataset
 
 
@@ -147,7 +147,7 @@ def text_table(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=object)
     codes, pointers = pd.factorize(object_addresses(objects))
     # the smallest integer codes: less memory to keep and gather (the codes of a key are kept a while)
-    return _small_codes(codes, len(pointers)), _as_text(objects[_a_row_of_each(codes, len(pointers))])
+    return small_codes(codes, len(pointers)), _as_text(objects[_a_row_of_each(codes, len(pointers))])
 
 
 def _a_row_of_each(codes: np.ndarray, n_codes: int, chunk: int = 1 << 16) -> np.ndarray:
