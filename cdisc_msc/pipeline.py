@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 from cdisc_msc.config import StudyConfig, load_config
+from cdisc_msc.memory import return_free_memory
 from cdisc_msc.problems import InputError, ProblemReport
 from cdisc_msc.progress import write_build_report
 from cdisc_msc.spec.loader import read_spec
@@ -118,14 +119,17 @@ def build(raw_dir: str | Path = "fixtures/raw", specs_dir: str | Path = "specs",
         write_package("sdtm", sdtm, inputs, stage, timer, notify, changes, define_problems, counts)
         adam = timer.run("adam", build_adam_stage, inputs, sdtm, notify)
         del sdtm
+        return_free_memory()
         write_package("adam", adam, inputs, stage, timer, notify, changes, define_problems, counts)
         del adam
+        return_free_memory()
         write_transliterations(changes, stage / "build" / "transliterations.csv")
         define_problems.write(stage / "build" / "define_problems.csv")
         if define_problems.has_errors:
             echo(f"define.xml: {define_problems.summary(limit=15)}")
             raise BuildError(f"define.xml is not valid: see {out_dir}.failed/build/define_problems.csv")
         validation = timer.run("validate", validate_stage, stage, inputs.config, out_dir.resolve())
+        return_free_memory()  # the validator's datasets are released: the report starts (and forks) lean
         echo(validation.summary())
         timer.run("report", report_stage, stage, inputs.config)
         summary = {
