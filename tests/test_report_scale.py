@@ -135,3 +135,26 @@ def test_background_start_returns_the_child_result_or_raises_its_exception():
         raise ValueError("no ADSL")
     with pytest.raises(ValueError, match="no ADSL"):
         background.start(fails)()
+
+
+class _NeedsTwoArguments(Exception):
+    def __init__(self, what: str, where: str) -> None:
+        super().__init__(f"{what} in {where}")
+
+
+def test_background_error_that_cannot_be_pickled_reaches_the_parent_with_its_message():
+    import threading
+
+    from cdisc_msc.report import background
+
+    def two_arguments():
+        raise _NeedsTwoArguments("bad value", "ADQS")  # does not unpickle: its constructor takes two arguments
+
+    with pytest.raises(RuntimeError, match="_NeedsTwoArguments: bad value in ADQS"):
+        background.start(two_arguments)()
+
+    def unpicklable_result():
+        return threading.Lock()
+
+    with pytest.raises(RuntimeError, match="could not send its result"):
+        background.start(unpicklable_result)()

@@ -182,8 +182,10 @@ def write_report(adam_dir: str | Path, out_dir: str | Path, config: StudyConfig 
     # the dataset figures (matplotlib) and the listings are made by a forked child, on the other core,
     # while the tables are built here: they read the datasets only
     made_aside = background.start(lambda: (dataset_figures(ctx, config), build_listings(datasets, visits)))
-    tables = build_tables(outcomes, ctx)
-    drawn, listings = made_aside()
+    try:
+        tables = build_tables(outcomes, ctx)
+    finally:  # the child is always collected, even when the tables fail
+        drawn, listings = made_aside()
     figures = build_figures(ctx, tables, config, drawn)
     sections = build_sections(tables, listings, figures, config)
     out_dir.mkdir(parents=True, exist_ok=True)

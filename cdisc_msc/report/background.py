@@ -12,6 +12,8 @@ available, the work runs in the parent when its result is asked for (same result
 from __future__ import annotations
 
 import multiprocessing
+import pickle
+import traceback
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -30,8 +32,12 @@ def start(work: Callable[[], T]) -> Callable[[], T]:
         try:
             outcome = (True, work())
         except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
-            outcome = (False, exc)
-        send.send(outcome)
+            outcome = (False, _portable(exc))
+        try:
+            send.send(outcome)
+        except Exception:  # noqa: BLE001 - a result that cannot be pickled: say so, with the traceback
+            send.send((False, RuntimeError(f"the report's background work could not send its result:\n"
+                                           f"{traceback.format_exc()}")))
         send.close()
 
     child = context.Process(target=run, name="cdisc-msc-report-background", daemon=True)
@@ -47,12 +53,24 @@ def start(work: Callable[[], T]) -> Callable[[], T]:
                                f"(exit code {child.exitcode})") from exc
         finally:
             receive.close()
-        child.join()
+            child.join()
         if not ok:
             raise value
         return value
 
     return result
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """``exc`` when it survives pickling both ways; else a RuntimeError carrying its type, message and
+    traceback (an exception holding a lock, or whose constructor takes other arguments, would otherwise
+    reach the parent as a pickling error instead of the real problem)."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:  # noqa: BLE001 - any failure to round-trip
+        text = "".join(traceback.format_exception(exc))
+        return RuntimeError(f"the report's background work failed: {type(exc).__name__}: {exc}\n{text}")
 
 
 __all__ = ["start"]
