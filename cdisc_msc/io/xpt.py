@@ -1129,6 +1129,14 @@ def read_xpt_columns(path: str | Path, columns: Iterable[str] | None = None, enc
     """
     path = Path(path)
     mapped = _map_file(path)
+    try:
+        return _read_mapped(mapped, path, columns, encoding)
+    finally:  # the views into the map went with _read_mapped's frame: close it now rather than at collection
+        mapped.close()
+
+
+def _read_mapped(mapped: mmap.mmap, path: Path, columns: Iterable[str] | None, encoding: str) -> XptColumns:
+    """``read_xpt_columns`` of an open map; nothing returned points into it (values are copied out)."""
     meta, positions, data_start = _read_header(mapped, path)
     buf = np.frombuffer(mapped, dtype=np.uint8)
     record_length = meta.record_length

@@ -91,7 +91,11 @@ def xpt_structure(ctx: CheckContext) -> pd.DataFrame:
             raw = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
         except ValueError:  # empty file
             raw = b""
-        problems = header_problems(raw, ds.searched)
+        try:
+            problems = header_problems(raw, ds.searched)
+        finally:
+            if isinstance(raw, mmap.mmap):
+                raw.close()  # now, not at collection (a map left open blocks renaming the folder on Windows)
     if not problems and ds.error:
         problems = [ds.error]
     return findings([np.nan] * len(problems), detail=problems)
