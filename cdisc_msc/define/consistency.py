@@ -23,7 +23,7 @@ that has read the XPT files already (the validator) passes them as
 ``datasets`` (``LoadedDataset``: frame, XPT metadata and, optionally, a
 column factoriser) so they are not read again.
 
-Data values are compared as text (``values.as_text``), but each column is
+Data values are compared as text (``values.ColumnFacts.texts``), but each column is
 converted once per distinct value: a column is kept as codes into its
 distinct texts, and a value-level item is evaluated on the distinct
 combinations of its where-clause variables and the variable, not per record.

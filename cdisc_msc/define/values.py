@@ -9,7 +9,7 @@ are byte-identical.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable
 
 import numpy as np
 import pandas as pd
@@ -304,28 +304,6 @@ class ColumnFacts:
         return self.condition_hits(condition)[self.codes]
 
 
-def as_text(values: pd.Series) -> pd.Series:
-    """The column as object text, missing as None; numbers formatted, text right-stripped.
-
-    XPT stores missing text as blanks and SAS special missings as ``.A``:
-    both count as missing. ``as_text(pd.Series([1.0, None, 2.5]))`` gives
-    ``['1', None, '2.5']``.
-    """
-    if values.empty:
-        return pd.Series([], index=values.index, dtype=object)
-    facts = ColumnFacts.of(values)
-    return pd.Series(facts.texts[facts.codes], index=values.index, dtype=object)
-
-
-def distinct_text(values: pd.Series) -> set[str]:
-    """The distinct non-missing values of a column as text."""
-    return ColumnFacts.of(values).distinct_text() if len(values) else set()
-
-
-def max_text_length(values: pd.Series) -> int:
-    """Longest non-missing value in UTF-8 bytes (0 when there is none)."""
-    return ColumnFacts.of(values).max_text_length() if len(values) else 0
-
 
 def decimals(values: pd.Series) -> int | None:
     """Most digits after the decimal point among the numeric values; None when all missing.
@@ -406,14 +384,6 @@ def condition_mask(frame: pd.DataFrame, condition: Condition) -> pd.Series:
     if frame.empty:
         return pd.Series(False, index=frame.index, dtype=bool)
     return pd.Series(ColumnFacts.of(frame[condition.variable]).condition_mask(condition), index=frame.index)
-
-
-def where_mask(frame: pd.DataFrame, conditions: Sequence[Condition]) -> pd.Series:
-    """Rows meeting every condition (a where clause is a conjunction)."""
-    mask = pd.Series(True, index=frame.index)
-    for condition in conditions:
-        mask &= condition_mask(frame, condition)
-    return mask
 
 
 def union(sets: Iterable[set[str]]) -> set[str]:

@@ -83,11 +83,3 @@ def ibm_to_ieee(words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     values[missing_mask] = np.nan
     missing = np.where(missing_mask, first, np.uint8(0)).astype(np.uint8)
     return values, missing
-
-
-def words_from_bytes(raw: np.ndarray) -> np.ndarray:
-    """Big-endian uint64 words from an (n, width) uint8 array, zero filling short widths."""
-    n, width = raw.shape
-    full = np.zeros((n, 8), dtype=np.uint8)
-    full[:, :width] = raw
-    return full.view(">u8").reshape(n)

@@ -535,17 +535,6 @@ def header_bytes(meta: XptDataset) -> bytes:
 # --------------------------------------------------------------------------- packing and writing
 
 
-def record_dtype(meta: XptDataset) -> np.dtype:
-    """A structured dtype laying the variables out in one record (text as void, numbers as '>u8')."""
-    offsets = np.concatenate([[0], np.cumsum([v.length for v in meta.variables])[:-1]]).astype(int)
-    return np.dtype({
-        "names": [v.name for v in meta.variables],
-        "formats": [">u8" if v.is_numeric else f"V{v.length}" for v in meta.variables],
-        "offsets": [int(o) for o in offsets],
-        "itemsize": meta.record_length,
-    })
-
-
 CHUNK_ROWS = 32768
 """Records packed per chunk: a few reused buffers of a few MB keep memory flat and page faults few."""
 MERGED_ROWS = 1 << 16

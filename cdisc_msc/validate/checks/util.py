@@ -156,11 +156,6 @@ def by_subject_of(ds: "DatasetData", reference: pd.DataFrame, values: pd.Series)
     return lookup.reindex(keys).to_numpy()[codes]
 
 
-def sas_date(values: pd.Series) -> pd.Series:
-    """SAS numeric dates (days since 1960-01-01) as timestamps."""
-    return pd.Timestamp("1960-01-01") + pd.to_timedelta(values, unit="D")
-
-
 def by_subject(frame: pd.DataFrame, reference: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """``columns`` of ``reference`` (one row per USUBJID) aligned to the rows of ``frame``."""
     ref = reference.drop_duplicates("USUBJID").set_index("USUBJID")[columns]
