@@ -52,10 +52,6 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-HTML_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;"))
-"""What ``html.escape(text, quote=True)`` replaces, in its order."""
-
-
 def esc_column(values: pd.Series) -> pd.Series:
     """``esc`` of each value of a column; text values are escaped once per distinct value.
 
@@ -66,10 +62,7 @@ def esc_column(values: pd.Series) -> pd.Series:
     distinct = np.asarray(uniques, dtype=object)
     if not all(isinstance(u, str) for u in distinct):  # 1 == 1.0 == True share a code but not a text
         return values.map(esc).astype(object)
-    escaped = pd.Series(distinct, dtype=object)
-    for char, entity in HTML_ESCAPES:
-        escaped = escaped.str.replace(char, entity, regex=False)
-    texts = np.append(escaped.to_numpy(dtype=object), "")
+    texts = np.array([esc(u) for u in distinct] + [""], dtype=object)  # once per distinct value
     out = pd.Series(texts[codes], index=values.index, dtype=object)
     missing = codes < 0
     if missing.any():  # None, NaN -> "", other missing markers as esc gives them

@@ -13,12 +13,13 @@ number. Text compares exactly (missing text is ""), numbers numerically.
 """
 from __future__ import annotations
 
-import ctypes
 import operator
 import re
 
 import numpy as np
 import pandas as pd
+
+from cdisc_msc.io.columns import IDENTITY_SAMPLE, object_addresses
 
 _CLAUSE = re.compile(r'^\s*(?P<var>[A-Z][A-Z0-9_]*)\s*(?P<op>!=|>=|<=|=|>|<|\bin\b)\s*(?P<value>.+?)\s*$')
 _AND = re.compile(r'\s+and\s+(?=(?:[^"]*"[^"]*")*[^"]*$)')
@@ -70,16 +71,6 @@ def _distinct(series: pd.Series, like: str | float) -> tuple[np.ndarray, pd.Seri
     return np.asarray(codes, dtype=np.intp), _column(pd.Series(uniques, dtype=series.dtype), like)
 
 
-IDENTITY_SAMPLE = 4096
-"""Rows sampled to decide whether grouping an object column by object identity pays off."""
-
-
-def _addresses(objects: np.ndarray) -> np.ndarray:
-    """The object pointers of a C-contiguous object array as a uint64 view (valid while ``objects`` lives)."""
-    start = objects.__array_interface__["data"][0]
-    return np.ctypeslib.as_array((ctypes.c_uint64 * len(objects)).from_address(start))
-
-
 def factorize_objects(values: np.ndarray, missing_code: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Codes and distinct values of an object array, as ``pd.factorize`` gives them.
 
@@ -93,10 +84,10 @@ def factorize_objects(values: np.ndarray, missing_code: bool = True) -> tuple[np
     """
     objects = np.ascontiguousarray(values, dtype=object)
     sample = objects[:IDENTITY_SAMPLE]
-    if len(pd.unique(_addresses(sample))) > 2 * len(pd.unique(sample)) + 16:  # values not shared: by value
+    if len(pd.unique(object_addresses(sample))) > 2 * len(pd.unique(sample)) + 16:  # values not shared: by value
         codes, uniques = pd.factorize(objects, use_na_sentinel=missing_code)
         return np.asarray(codes, dtype=np.intp), np.asarray(uniques, dtype=object)
-    by_object, addresses = pd.factorize(_addresses(objects))
+    by_object, addresses = pd.factorize(object_addresses(objects))
     first = np.empty(len(addresses), dtype=np.intp)
     first[by_object[::-1]] = np.arange(len(objects) - 1, -1, -1, dtype=np.intp)
     by_value, uniques = pd.factorize(objects[first], use_na_sentinel=missing_code)

@@ -13,8 +13,8 @@ import pandas as pd
 
 from cdisc_msc.config import StudyConfig
 from cdisc_msc.scoring import MissingColumnsError, require_columns
-from cdisc_msc.io.columns import is_text_dtype
-from cdisc_msc.spec.apply import combined_codes, factorize_text, stable_order
+from cdisc_msc.io.columns import factorize_column, is_text_dtype
+from cdisc_msc.spec.apply import combined_codes, stable_order
 
 
 DerivationError = MissingColumnsError
@@ -114,7 +114,7 @@ def distinct_values(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
     ([0, 1, 0], ['b', <NA>])
     """
     if is_text_dtype(values.dtype):
-        f = factorize_text(values)
+        f = factorize_column(values)
         codes, uniques = np.asarray(f.codes, dtype=np.intp), np.append(np.asarray(f.uniques, dtype=object), None)
     else:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
@@ -183,7 +183,7 @@ def numbers_within(sorted_ids: pd.Series) -> pd.Series:
     >>> numbers_within(pd.Series(["A", "A", "B", None])).tolist()
     [1, 2, 1, <NA>]
     """
-    codes = np.asarray(factorize_text(sorted_ids).codes if is_text_dtype(sorted_ids.dtype)
+    codes = np.asarray(factorize_column(sorted_ids).codes if is_text_dtype(sorted_ids.dtype)
                        else pd.factorize(sorted_ids, use_na_sentinel=True)[0])
     n = len(codes)
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if n else np.zeros(0, dtype=np.intp)
@@ -277,7 +277,7 @@ def group_codes(values: pd.Series) -> tuple[np.ndarray, int]:
     (array([ 0, -1,  1,  0]), 2)
     """
     if is_text_dtype(values.dtype):
-        f = factorize_text(values)
+        f = factorize_column(values)
         return np.asarray(f.codes, dtype=np.int64), len(f.uniques)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     return np.asarray(codes, dtype=np.int64), len(uniques)

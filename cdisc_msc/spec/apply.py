@@ -13,8 +13,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from cdisc_msc.io.columns import Factorized, factorize_column, is_text_dtype
-from cdisc_msc.io.columns import object_addresses, small_codes
+from cdisc_msc.io.columns import factorize_column, is_text_dtype, object_addresses, small_codes
 from cdisc_msc.spec.model import Dataset
 
 
@@ -214,18 +213,6 @@ def _sorted_factorize(col: pd.Series) -> tuple[np.ndarray, int]:
             return rank[np.asarray(f.codes, dtype=np.intp)], len(f.uniques)
     codes, uniques = pd.factorize(col, sort=True, use_na_sentinel=True)
     return np.asarray(codes, dtype=np.int64), len(uniques)
-
-
-def factorize_text(col: pd.Series) -> Factorized:
-    """The writers' factorisation of a text column (by object identity where
-    values share their string objects), missing values (None, NaN, pd.NA) as
-    code -1.
-
-    >>> f = factorize_text(pd.Series(["b", pd.NA, "b", "a"], dtype=object))
-    >>> f.codes.tolist(), f.uniques.tolist()
-    ([0, -1, 0, 1], ['b', 'a'])
-    """
-    return factorize_column(col)
 
 
 def combined_codes(parts: list[tuple[np.ndarray, int]]) -> np.ndarray | None:

@@ -12,7 +12,6 @@ reasons) is computed once per dataset and spread to the records by code.
 """
 from __future__ import annotations
 
-import ctypes
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
+from cdisc_msc.io.columns import object_addresses
 from cdisc_msc.validate.metadata import PackageMeta, read_define
 
 PACKAGE_FOLDERS = ("sdtm", "adam")
@@ -224,12 +224,6 @@ class Package:
         return next((f for f in self.folders if f.kind == kind and not f.missing), None)
 
 
-def _addresses(objects: np.ndarray) -> np.ndarray:
-    """The object pointers of a contiguous object array as uint64 (a view, no copy)."""
-    start = objects.__array_interface__["data"][0]
-    return np.ctypeslib.as_array((ctypes.c_uint64 * len(objects)).from_address(start))
-
-
 def factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Codes (-1 = missing) and distinct values in order of first use, like ``pd.factorize``.
 
@@ -245,7 +239,7 @@ def factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         codes, uniques = pd.factorize(values.to_numpy(), use_na_sentinel=True)
         return _compact(codes), np.asarray(uniques)
     objects = np.ascontiguousarray(values.to_numpy(dtype=object))
-    by_object, pointers = pd.factorize(_addresses(objects))  # distinct objects in order of first use
+    by_object, pointers = pd.factorize(object_addresses(objects))  # distinct objects in order of first use
     first = np.empty(len(pointers), dtype=np.intp)
     first[by_object[::-1]] = np.arange(len(objects) - 1, -1, -1, dtype=np.intp)
     codes, uniques = pd.factorize(objects[first], use_na_sentinel=True)
