@@ -113,16 +113,18 @@ def build(raw_dir: str | Path = "fixtures/raw", specs_dir: str | Path = "specs",
         # derived from them, the ADaM frames until they are written. Only the
         # record counts outlive the writing; validation and the report read
         # the written package.
-        changes = []
-        define_problems = ProblemReport()
-        counts: dict[str, dict[str, int]] = {}
-        write_package("sdtm", sdtm, inputs, stage, timer, notify, changes, define_problems, counts)
+        written = [write_package("sdtm", sdtm, inputs, stage, timer, notify)]
         adam = timer.run("adam", build_adam_stage, inputs, sdtm, notify)
         del sdtm
         return_free_memory()
-        write_package("adam", adam, inputs, stage, timer, notify, changes, define_problems, counts)
+        written.append(write_package("adam", adam, inputs, stage, timer, notify))
         del adam
         return_free_memory()
+        changes = [w.transliterations for w in written]
+        counts = {w.package: w.counts for w in written}
+        define_problems = ProblemReport()
+        for w in written:
+            define_problems.extend(w.define_problems)
         write_transliterations(changes, stage / "build" / "transliterations.csv")
         define_problems.write(stage / "build" / "define_problems.csv")
         if define_problems.has_errors:
@@ -148,17 +150,27 @@ def build(raw_dir: str | Path = "fixtures/raw", specs_dir: str | Path = "specs",
     return summary
 
 
+@dataclass
+class PackageWritten:
+    """What writing one package leaves for the build report: its values changed to ASCII, the
+    problems of its define.xml and its record count per dataset."""
+
+    package: str
+    transliterations: object
+    define_problems: ProblemReport
+    counts: dict[str, int]
+
+
 def write_package(package: str, frames: dict, inputs: Inputs, stage: Path, timer: StageTimer,
-                  notify: Callable[[str], None] | None, changes: list, define_problems: ProblemReport,
-                  counts: dict[str, dict[str, int]]) -> None:
-    """Write one package's datasets and define files; collect its transliterations,
-    define problems and record counts. The written (ASCII) frames are released on return."""
+                  notify: Callable[[str], None] | None) -> PackageWritten:
+    """Write one package's datasets (XPT, Dataset-JSON) and define files. The written (ASCII) frames
+    are released on return; only what the build report needs is kept."""
     contents, translit = timer.run(f"write:{package}", write_datasets, frames, inputs.specs[package],
                                    inputs.config, stage / package, notify)
-    changes.append(translit)
-    define_problems.extend(timer.run(f"define:{package}", write_define_files, inputs.specs[package],
-                                     inputs.config, contents, stage / package))
-    counts[package] = {name: len(f) for name, f in sorted(frames.items())}
+    problems = timer.run(f"define:{package}", write_define_files, inputs.specs[package],
+                         inputs.config, contents, stage / package)
+    return PackageWritten(package, translit, problems,
+                          {name: len(f) for name, f in sorted(frames.items())})
 
 
 def build_sdtm_stage(inputs: Inputs, notify: Callable[[str], None] | None = None):
@@ -222,11 +234,12 @@ def write_datasets(frames: dict, spec: Spec, config: StudyConfig, folder: Path,
     ``WRITER_THREADS`` datasets are written at once, the largest first; each
     writes its own files, and the results are gathered by name, so the output
     does not depend on the order they finish in. A step (``write:<name>``) is
-    notified when its dataset starts. On an error the datasets not started are
-    cancelled and the error of the first failing dataset by name is raised.
+    notified when its dataset starts. When a dataset fails, the datasets not
+    started are skipped, the ones running finish, and the error of the first
+    failed dataset by name is raised.
     """
     import threading
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
     import pandas as pd
 
@@ -235,21 +248,30 @@ def write_datasets(frames: dict, spec: Spec, config: StudyConfig, folder: Path,
 
     (folder / "json").mkdir(parents=True, exist_ok=True)
     lock = threading.Lock()  # notify is not thread-safe
+    stop = threading.Event()  # set by the first dataset that fails: the ones not started are skipped
 
-    def job(name: str) -> _Written:
+    def job(name: str) -> _Written | None:
+        if stop.is_set():
+            return None
         if notify:
             with lock:
                 notify(f"write:{name}")
-        return write_dataset(name, frames[name], spec, config, folder)
+        try:
+            return write_dataset(name, frames[name], spec, config, folder)
+        except BaseException:
+            stop.set()
+            raise
 
     largest_first = sorted(frames, key=lambda n: (-frames[n].size, n))
     with ThreadPoolExecutor(WRITER_THREADS, thread_name_prefix="write-dataset") as pool:
         futures = {name: pool.submit(job, name) for name in largest_first}
-        try:
-            written = {name: futures[name].result() for name in sorted(frames)}
-        except BaseException:
-            pool.shutdown(cancel_futures=True)
-            raise
+        wait(futures.values(), return_when=FIRST_EXCEPTION)
+        pool.shutdown(cancel_futures=True)  # waits for the ones running
+    failed = [name for name in sorted(futures)
+              if not futures[name].cancelled() and futures[name].exception() is not None]
+    if failed:
+        raise futures[failed[0]].exception()
+    written = {name: futures[name].result() for name in sorted(frames)}
     changes = [w.changes for w in written.values() if len(w.changes)]
     contents = {name: DatasetContent(w.frame, w.meta, w.columns) for name, w in written.items()}
     return contents, (pd.concat(changes, ignore_index=True) if changes else pd.DataFrame(columns=CHANGE_COLUMNS))
