@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from cdisc_msc.io.columns import Factorized, all_str, factorize_column
+from cdisc_msc.io.columns import combined_key  # noqa: F401 - re-exported: define/xml.py imports it from here
 
 NUMERIC_COMPARATORS = frozenset({"LT", "LE", "GT", "GE"})
 EARLY_VALUES = 64
@@ -125,24 +126,6 @@ def texts_of(uniques: np.ndarray) -> np.ndarray:
     out = np.empty(len(uniques), dtype=object)
     out[:] = [_text_of(u) for u in uniques]  # mixed types: rare
     return out
-
-
-def combined_key(codes: list[np.ndarray], radix: list[int], n: int) -> np.ndarray:
-    """Per record, its codes of several columns as one int64: digits ``code + 1`` (-1, missing, is 0)
-    in mixed ``radix`` (each column's number of distinct values plus one).
-
-    >>> combined_key([np.array([0, -1]), np.array([1, 0])], [2, 3], 2).tolist()
-    [5, 1]
-    """
-    if not codes:
-        return np.zeros(n, dtype=np.int64)
-    key = codes[0].astype(np.int64)
-    key += 1
-    for column, r in zip(codes[1:], radix[1:]):
-        key *= r  # in place: the codes may be int8/int16 and the records millions
-        key += column
-        key += 1
-    return key
 
 
 MARK_LIMIT = 1 << 24
