@@ -116,16 +116,6 @@ def _conformed_columns(df: pd.DataFrame, ds: Dataset, order: np.ndarray | None,
     return out
 
 
-def text_objects(col: pd.Series) -> np.ndarray:
-    """A text column as a new object array of ``str`` with ``None`` for missing.
-
-    >>> text_objects(pd.Series(["A", None, float("nan")], dtype=object)).tolist()
-    ['A', None, None]
-    """
-    codes, table = text_table(col)
-    return table.take(codes)
-
-
 def text_table(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """A text column as codes into a table of its values as ``str`` or ``None`` (missing).
 
