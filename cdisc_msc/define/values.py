@@ -172,8 +172,6 @@ class ColumnFacts:
         self.uniques = factorized.uniques
         self.values = values
         self.numeric = pd.api.types.is_numeric_dtype(values.dtype)
-        self._all = np.ones(len(self.uniques) + 1, dtype=bool)
-        self._all[-1] = factorized.has_missing
         self._texts: np.ndarray | None = None
         self._present: np.ndarray | None = None
         self._lengths: np.ndarray | None = None
@@ -239,7 +237,8 @@ class ColumnFacts:
         return ColumnFacts.of(self.values[selection.rows])
 
     def _selected(self, selection: Selection | None) -> np.ndarray:
-        return self.present & (self._all if selection is None else selection.occurring)
+        """Which distinct values are a value as text (of the selected rows); the missing slot never is."""
+        return self.present if selection is None else self.present & selection.occurring
 
     def has_values(self, selection: Selection | None = None) -> bool:
         if selection is None and self._present is None and not self.numeric:
@@ -266,8 +265,8 @@ class ColumnFacts:
         subset = self._subset(selection)
         if subset is not None:
             return subset.decimals()
-        index = np.flatnonzero((self._all if selection is None else selection.occurring)[:-1])
-        return decimals(pd.Series(self.uniques[index]))
+        distinct = self.uniques if selection is None else self.uniques[np.flatnonzero(selection.occurring[:-1])]
+        return decimals(pd.Series(distinct))
 
     def condition_hits(self, condition: "Condition") -> np.ndarray:
         """Per distinct value (then missing), whether it meets ``condition`` (on this column)."""
