@@ -40,7 +40,8 @@ import pandas as pd
 from lxml import etree
 
 from cdisc_msc.define.schema import parse_define
-from cdisc_msc.define.values import Condition, combined_key, condition_mask, distinct_keys, format_number, texts_of
+from cdisc_msc.define.values import ColumnFacts, Condition, Selection, distinct_keys, format_number, texts_of
+from cdisc_msc.io.columns import Factorized, combined_key, split_key
 from cdisc_msc.io.meta import XptDataset
 from cdisc_msc.io.xpt import NumericColumn, XptFormatError, read_xpt_columns
 from cdisc_msc.problems import Problem
@@ -55,7 +56,6 @@ COVERED_VARIABLE_RE = re.compile(r"(TESTCD|PARMCD|^PARAMCD|^QNAM)$")
 MAX_VALUES_LISTED = 10
 MAX_VALUE_PROBLEMS = 20
 """Per variable: undefined codelist values reported one by one; the rest counted in one more problem."""
-TEXT_COMPARATORS = frozenset({"EQ", "IN", "NE", "NOTIN"})
 
 
 # --------------------------------------------------------------------------- the define, read
@@ -279,11 +279,6 @@ def _factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(codes, dtype=np.intp), np.asarray(uniques, dtype=object)
 
 
-def _present(texts: np.ndarray) -> np.ndarray:
-    """Which texts are a value (None: missing as text)."""
-    return np.not_equal(texts, None)
-
-
 PRESENCE = "?"
 """Suffix of a pseudo-column (no SAS name has it): whether a numeric column holds a number."""
 
@@ -295,28 +290,20 @@ def _presence(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.array([True])
 
 
-def _lookup(table: np.ndarray, missing: object) -> np.ndarray:
-    """``table`` with one more slot for code -1 (missing)."""
-    out = np.empty(len(table) + 1, dtype=table.dtype)
-    out[:-1], out[-1] = table, missing
-    return out
-
-
 class _Columns:
-    """The columns of one dataset as text (``as_text``), each converted once per distinct value.
+    """The columns of one dataset as text, each a ``ColumnFacts`` over the dataset's codes (converted
+    once per distinct value); numeric columns answer whether they hold a number without codes.
 
     >>> c = _Columns(pd.DataFrame({"A": ["x", "", None, "x"], "N": [1.0, 2.5, None, 1.0]}))
     >>> sorted(c.distinct("A")), sorted(c.distinct("N")), c.has_values("A")
     (['x'], ['1', '2.5'], True)
     """
 
-    MAX_COMBINED = 2 ** 62
-
     def __init__(self, frame: pd.DataFrame, codes: Factorizer | None = None) -> None:
         self.frame = frame
         self._factorizer = codes or (lambda name: _factorize(frame[name]))
         self._codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self._texts: dict[str, np.ndarray] = {}
+        self._facts: dict[str, ColumnFacts] = {}
         self._combos: dict[tuple[str, ...], np.ndarray] = {}
         self._float: dict[str, bool] | None = None
 
@@ -327,11 +314,13 @@ class _Columns:
                 self._factorizer(name)
         return self._codes[name]
 
-    def texts(self, name: str) -> np.ndarray:
-        """``as_text`` of each distinct value of the column (None = missing as text)."""
-        if name not in self._texts:
-            self._texts[name] = texts_of(self.codes(name)[1])
-        return self._texts[name]
+    def facts(self, name: str) -> ColumnFacts:
+        """The column compared as text (``ColumnFacts``), over its codes and distinct values."""
+        found = self._facts.get(name)
+        if found is None:
+            codes, uniques = self.codes(name)
+            found = self._facts[name] = ColumnFacts(Factorized(codes, uniques), self.frame[name])
+        return found
 
     def numeric(self, name: str) -> bool:
         if self._float is None:  # the dtypes once: a frame's column lookup is slow when done hundreds of times
@@ -341,53 +330,28 @@ class _Columns:
     def has_values(self, name: str) -> bool:
         """Some record has a value (numbers always do; blank text and special missings do not)."""
         if self.numeric(name):
-            return _has_number(self.frame[name])
-        if name not in self._texts and _present(texts_of(self.codes(name)[1][:EARLY])).any():
-            return True  # without converting every distinct value (USUBJID, dates...)
-        return bool(_present(self.texts(name)).any())  # every distinct value occurs in some record
+            return _has_number(self.frame[name])  # no factorisation of the numbers needed
+        return self.facts(name).has_values()  # every distinct value occurs in some record
 
     def distinct(self, name: str, used: np.ndarray | None = None) -> set[str]:
-        """The distinct texts of the column (of the distinct values selected by ``used``)."""
+        """The distinct texts of the column (of the distinct values selected by ``used``, see ``selected``)."""
         if used is None and name not in self._codes and self.numeric(name):  # no codes needed: no factorisation
             numbers = pd.unique(self.frame[name].to_numpy(dtype=np.float64, na_value=np.nan))
             return set(texts_of(numbers[~np.isnan(numbers)]).tolist())
-        texts = self.texts(name) if used is None else self.texts(name)[used]
-        return set(texts[_present(texts)].tolist())
+        return self.facts(name).distinct_text(None if used is None else Selection(used))
 
     def used_has_values(self, name: str, used: np.ndarray) -> bool:
-        if self.numeric(name):
-            return bool(used.any())  # a distinct number is a value
-        return bool(_present(self.texts(name)[used]).any())
-
-    def _condition_hits(self, condition: Condition) -> np.ndarray:
-        """Per distinct value of the condition's variable (one more slot: missing), whether it meets the condition."""
-        codes, uniques = self.codes(condition.variable)
-        if (condition.comparator or "EQ") in TEXT_COMPARATORS:
-            texts = _lookup(self.texts(condition.variable), None)
-            missing = ~_present(texts)
-            hit = pd.Series(texts, dtype=object).isin(list(condition.values)).to_numpy(dtype=bool) & ~missing
-            if "" in condition.values:  # an empty CheckValue stands for a missing value
-                hit |= missing
-            return ~hit if condition.comparator in ("NE", "NOTIN") else hit
-        column = self.frame[condition.variable]
-        distinct = pd.Series(_lookup(np.asarray(uniques, dtype=object), None), dtype=object)
-        if pd.api.types.is_float_dtype(column.dtype):
-            distinct = distinct.astype("float64")
-        return condition_mask(pd.DataFrame({condition.variable: distinct}), condition).to_numpy(dtype=bool)
+        """Some of the distinct values selected by ``used`` (see ``selected``) is a value."""
+        return self.facts(name).has_values(Selection(used))
 
     def _distinct_combinations(self, names: tuple[str, ...]) -> np.ndarray:
         """The distinct combinations of the codes of ``names`` over the records, one row each."""
         if names not in self._combos:
             columns = [self.codes(n) for n in names]
             radix = [len(u) + 1 for _, u in columns]
-            size = float(np.prod(radix, dtype=float))
-            if size < self.MAX_COMBINED:
-                key = distinct_keys(combined_key([c for c, _ in columns], radix, len(self.frame)), int(size))
-                parts = []
-                for r in reversed(radix):
-                    key, part = np.divmod(key, r)
-                    parts.append(part - 1)
-                combos = np.column_stack(parts[::-1]) if parts else np.zeros((0, 0), dtype=np.int64)
+            key = combined_key([c for c, _ in columns], radix, len(self.frame))
+            if key is not None:
+                combos = np.column_stack(split_key(distinct_keys(key, int(np.prod(radix))), radix))
             else:  # too many combinations for one integer key
                 combos = pd.DataFrame({i: c for i, (c, _) in enumerate(columns)}).drop_duplicates().to_numpy()
             self._combos[names] = combos.astype(np.intp, copy=False)
@@ -409,7 +373,7 @@ class _Columns:
         combos = self._distinct_combinations(variables)
         keep = np.ones(len(combos), dtype=bool)
         for c in conditions:
-            keep &= self._condition_hits(c)[combos[:, variables.index(c.variable)]]
+            keep &= self.facts(c.variable).condition_hits(c)[combos[:, variables.index(c.variable)]]
         used = np.zeros(n, dtype=bool)
         used[combos[keep, variables.index(name)]] = True  # code -1 marks the last slot
         return used
@@ -620,7 +584,7 @@ class _Checker:
             used = None  # whether the selected records have a number suffices: the numbers are not factorised
             has_values = bool(columns.selected(conditions, name, presence=True)[:-1].any())
         else:
-            used = columns.selected(conditions, name)[:-1]  # the distinct values of the selected records
+            used = columns.selected(conditions, name)  # the distinct values of the selected records
             has_values = columns.used_has_values(name, used)
         if not has_values and not vref.has_no_data:
             self.add("error", "DEFCHK-VLM", fname, where,

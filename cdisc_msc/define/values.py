@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from cdisc_msc.io.columns import Factorized, all_str, factorize_column
+from cdisc_msc.io.columns import combined_key  # noqa: F401 - re-exported: define/xml.py imports it from here
 
 NUMERIC_COMPARATORS = frozenset({"LT", "LE", "GT", "GE"})
 EARLY_VALUES = 64
@@ -127,24 +128,6 @@ def texts_of(uniques: np.ndarray) -> np.ndarray:
     return out
 
 
-def combined_key(codes: list[np.ndarray], radix: list[int], n: int) -> np.ndarray:
-    """Per record, its codes of several columns as one int64: digits ``code + 1`` (-1, missing, is 0)
-    in mixed ``radix`` (each column's number of distinct values plus one).
-
-    >>> combined_key([np.array([0, -1]), np.array([1, 0])], [2, 3], 2).tolist()
-    [5, 1]
-    """
-    if not codes:
-        return np.zeros(n, dtype=np.int64)
-    key = codes[0].astype(np.int64)
-    key += 1
-    for column, r in zip(codes[1:], radix[1:]):
-        key *= r  # in place: the codes may be int8/int16 and the records millions
-        key += column
-        key += 1
-    return key
-
-
 MARK_LIMIT = 1 << 24
 """Keys below this are made distinct by marking a boolean table (no hashing)."""
 
@@ -189,8 +172,6 @@ class ColumnFacts:
         self.uniques = factorized.uniques
         self.values = values
         self.numeric = pd.api.types.is_numeric_dtype(values.dtype)
-        self._all = np.ones(len(self.uniques) + 1, dtype=bool)
-        self._all[-1] = factorized.has_missing
         self._texts: np.ndarray | None = None
         self._present: np.ndarray | None = None
         self._lengths: np.ndarray | None = None
@@ -256,7 +237,8 @@ class ColumnFacts:
         return ColumnFacts.of(self.values[selection.rows])
 
     def _selected(self, selection: Selection | None) -> np.ndarray:
-        return self.present & (self._all if selection is None else selection.occurring)
+        """Which distinct values are a value as text (of the selected rows); the missing slot never is."""
+        return self.present if selection is None else self.present & selection.occurring
 
     def has_values(self, selection: Selection | None = None) -> bool:
         if selection is None and self._present is None and not self.numeric:
@@ -283,8 +265,8 @@ class ColumnFacts:
         subset = self._subset(selection)
         if subset is not None:
             return subset.decimals()
-        index = np.flatnonzero((self._all if selection is None else selection.occurring)[:-1])
-        return decimals(pd.Series(self.uniques[index]))
+        distinct = self.uniques if selection is None else self.uniques[np.flatnonzero(selection.occurring[:-1])]
+        return decimals(pd.Series(distinct))
 
     def condition_hits(self, condition: "Condition") -> np.ndarray:
         """Per distinct value (then missing), whether it meets ``condition`` (on this column)."""

@@ -310,3 +310,62 @@ def columns_for(frame: pd.DataFrame, columns: FrameColumns | None) -> FrameColum
 
 __all__ = ["Factorized", "FrameColumns", "TextProperties", "all_str", "columns_for", "factorize_column",
            "is_text_dtype", "object_addresses", "small_codes", "text_properties"]
+
+
+KEY_LIMIT = 1 << 62
+"""Bound of a combined key: an int64 with room to spare."""
+
+
+def combined_key(codes: list[np.ndarray], radix: list[int], size: int, *, missing: bool = True,
+                 refactorize: bool = False) -> np.ndarray | None:
+    """Per row, its codes of several columns as one int64, the first column the most significant
+    digit in mixed ``radix``: equal keys are equal tuples of codes, and keys order as the tuples do.
+
+    With ``missing`` a code may be -1 (missing): the digit is ``code + 1`` and a column's radix is
+    its number of distinct values plus one; without, codes run from 0 to radix - 1. ``size`` is the
+    number of rows (for no column: all keys 0). A key that could reach ``KEY_LIMIT`` (the radices'
+    product) gives None; with ``refactorize`` the partial key is renumbered (``pd.factorize``)
+    before the column that would take it there instead, so keys still tell the tuples apart but
+    no longer order them.
+
+    >>> combined_key([np.array([0, -1, 1]), np.array([1, 0, -1])], [3, 3], 3).tolist()
+    [5, 1, 6]
+    >>> combined_key([np.array([1, 0]), np.array([2, 2])], [2, 3], 2, missing=False).tolist()
+    [5, 2]
+    """
+    if not codes:
+        return np.zeros(size, dtype=np.int64)
+    radix = [max(int(r), 1) for r in radix]
+    bound = 1
+    for r in radix:
+        bound *= r  # exact: Python integers
+    if bound >= KEY_LIMIT and not refactorize:
+        return None
+    key = codes[0].astype(np.int64)  # a new array: then in place (the codes may be int8 and the rows millions)
+    if missing:
+        key += 1
+    span = radix[0]  # the keys so far are below it
+    for column, r in zip(codes[1:], radix[1:]):
+        if span * r >= KEY_LIMIT:  # only with refactorize
+            renumbered, distinct = pd.factorize(key)
+            key, span = renumbered.astype(np.int64, copy=False), max(len(distinct), 1)
+        key *= r
+        key += column
+        if missing:
+            key += 1  # not column + 1: an int8 column at 127 would wrap
+        span *= r
+    return key
+
+
+def split_key(key: np.ndarray, radix: list[int], *, missing: bool = True) -> list[np.ndarray]:
+    """The codes of each column back from keys that ``combined_key`` made (not renumbered).
+
+    >>> [c.tolist() for c in split_key(np.array([5, 1, 6]), [3, 3])]
+    [[0, -1, 1], [1, 0, -1]]
+    """
+    parts = []
+    for r in radix[:0:-1]:  # the least significant digit first
+        key, part = np.divmod(key, max(int(r), 1))
+        parts.append(part - 1 if missing else part)
+    parts.append(key - 1 if missing else key)
+    return parts[::-1]

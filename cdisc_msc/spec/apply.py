@@ -13,7 +13,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from cdisc_msc.io.columns import factorize_column, is_text_dtype, object_addresses, small_codes
+from cdisc_msc.io.columns import combined_key, factorize_column, is_text_dtype, object_addresses, small_codes
 from cdisc_msc.spec.model import Dataset
 
 
@@ -67,7 +67,7 @@ def _key_order(df: pd.DataFrame, keys: list[str], tables: dict[str, tuple[np.nda
             parts.append((ranks[codes], n))
         else:
             parts.append(key_codes(pd.to_numeric(df[k], errors="raise").astype("float64"), na_first=True))
-    return _stable_order_of(parts)
+    return stable_order_of(parts)
 
 
 def _check_variables(df: pd.DataFrame, ds: Dataset, allow_missing: Iterable[str]) -> None:
@@ -114,16 +114,6 @@ def _conformed_columns(df: pd.DataFrame, ds: Dataset, order: np.ndarray | None,
             del col
             del df[var.name]
     return out
-
-
-def text_objects(col: pd.Series) -> np.ndarray:
-    """A text column as a new object array of ``str`` with ``None`` for missing.
-
-    >>> text_objects(pd.Series(["A", None, float("nan")], dtype=object)).tolist()
-    ['A', None, None]
-    """
-    codes, table = text_table(col)
-    return table.take(codes)
 
 
 def text_table(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -218,21 +208,13 @@ def _sorted_factorize(col: pd.Series) -> tuple[np.ndarray, int]:
 def combined_codes(parts: list[tuple[np.ndarray, int]]) -> np.ndarray | None:
     """One int64 code per row ordering as the tuple of ``parts`` (codes, count)
     ordered lexicographically (mixed radix), or None when the counts' product
-    would not fit in 63 bits.
+    would not fit in 62 bits.
 
     >>> combined_codes([(np.array([1, 0, 1]), 2), (np.array([0, 2, 1]), 3)]).tolist()
     [3, 2, 4]
     """
-    size = 1
-    for _, n in parts:
-        size *= max(n, 1)
-    if size >= 2 ** 62:
-        return None
-    out = np.zeros(len(parts[0][0]) if parts else 0, dtype=np.int64)
-    for codes, n in parts:
-        out *= max(n, 1)
-        out += codes
-    return out
+    return combined_key([c for c, _ in parts], [n for _, n in parts], len(parts[0][0]) if parts else 0,
+                        missing=False)
 
 
 def stable_order(df: pd.DataFrame, keys: list[str], na_first: bool = True) -> np.ndarray | None:
@@ -240,11 +222,17 @@ def stable_order(df: pd.DataFrame, keys: list[str], na_first: bool = True) -> np
     (missing values first or last), or None when the rows are in that order
     already (a stable sort would not move them, so callers can skip the copy).
     """
-    return _stable_order_of([key_codes(df[k], na_first) for k in keys])
+    return stable_order_of([key_codes(df[k], na_first) for k in keys])
 
 
-def _stable_order_of(parts: list[tuple[np.ndarray, int]]) -> np.ndarray | None:
-    """:func:`stable_order` of the key columns' sorted codes and counts ``parts``."""
+def stable_order_of(parts: list[tuple[np.ndarray, int]]) -> np.ndarray | None:
+    """:func:`stable_order` of the key columns' sorted codes and counts ``parts`` (:func:`key_codes`).
+
+    >>> stable_order_of([(np.array([1, 0, 1]), 2), (np.array([1, 0, 0]), 2)]).tolist()
+    [1, 2, 0]
+    >>> stable_order_of([(np.array([0, 1]), 2)]) is None
+    True
+    """
     combined = combined_codes(parts)
     if combined is None:  # too many distinct key tuples for one int64: sort the codes together
         return np.lexsort([c for c, _ in parts][::-1])

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from cdisc_msc.io.columns import combined_key
+
 if TYPE_CHECKING:
     from cdisc_msc.validate.package import DatasetData
 
@@ -163,18 +165,13 @@ def by_subject(frame: pd.DataFrame, reference: pd.DataFrame, columns: list[str])
 
 
 def combine(codes: list[np.ndarray], size: int) -> np.ndarray:
-    """One group number per row for its combination of codes (-1 = missing is a value like any other).
+    """One group number per row for its combination of codes (-1 = missing is a value like any other),
+    numbered 0, 1, ... in order of first row (so they can index small per-group tables).
 
     >>> combine([np.array([0, 0, 1, 0]), np.array([2, -1, 2, 2])], 4).tolist()
     [0, 1, 2, 0]
     """
-    key, span = np.zeros(size, dtype=np.int64), 1  # key values are below span
-    for c in codes:
-        radix = int(c.max(initial=-1)) + 2
-        if span * radix >= 2 ** 62:  # renumber before the key could overflow
-            key = pd.factorize(key)[0].astype(np.int64)
-            span = int(key.max(initial=-1)) + 1
-        key, span = key * radix + (c + 1), span * radix
+    key = combined_key(codes, [int(c.max(initial=-1)) + 2 for c in codes], size, refactorize=True)
     return pd.factorize(key)[0].astype(np.int64)
 
 
