@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 
 from cdisc_msc.io.columns import Factorized, all_str, factorize_column
-from cdisc_msc.io.columns import combined_key  # noqa: F401 - re-exported: define/xml.py imports it from here
 
 NUMERIC_COMPARATORS = frozenset({"LT", "LE", "GT", "GE"})
 EARLY_VALUES = 64

@@ -33,8 +33,8 @@ from cdisc_msc.io.meta import XptDataset, display_format, from_spec
 from cdisc_msc.problems import InputError, Problem, ProblemReport
 from cdisc_msc.spec.ct import DEFAULT_VERSION, load_ct
 from cdisc_msc.spec.model import Codelist, Dataset, Document, Spec, ValueLevel, Variable
-from cdisc_msc.define.values import ColumnFacts, Condition, Selection, combined_key, distinct_keys
-from cdisc_msc.io.columns import FrameColumns, columns_for
+from cdisc_msc.define.values import ColumnFacts, Condition, Selection, distinct_keys
+from cdisc_msc.io.columns import FrameColumns, columns_for, combined_key, split_key
 
 ODM_NS = "http://www.cdisc.org/ns/odm/v1.3"
 DEF_NS = "http://www.cdisc.org/ns/def/v2.1"
@@ -244,7 +244,8 @@ class _Facts:
         if key not in self._pair_cache:
             rows, cols = len(where.uniques) + 1, len(item.uniques) + 1
             pair = distinct_keys(combined_key([where.codes, item.codes], [rows, cols], len(item.codes)), rows * cols)
-            self._pair_cache[key] = (pair // cols - 1, pair % cols - 1)  # -1 (missing) indexes the last slot
+            where_codes, item_codes = split_key(pair, [rows, cols])
+            self._pair_cache[key] = (where_codes, item_codes)  # -1 (missing) indexes the last slot
         return self._pair_cache[key]
 
     def selection(self, dataset: str, conditions: list[Condition], name: str) -> Selection | None:

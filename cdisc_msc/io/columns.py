@@ -308,10 +308,6 @@ def columns_for(frame: pd.DataFrame, columns: FrameColumns | None) -> FrameColum
     return columns if columns is not None and columns.frame is frame else FrameColumns(frame)
 
 
-__all__ = ["Factorized", "FrameColumns", "TextProperties", "all_str", "columns_for", "factorize_column",
-           "is_text_dtype", "object_addresses", "small_codes", "text_properties"]
-
-
 KEY_LIMIT = 1 << 62
 """Bound of a combined key: an int64 with room to spare."""
 
@@ -369,3 +365,7 @@ def split_key(key: np.ndarray, radix: list[int], *, missing: bool = True) -> lis
         parts.append(part - 1 if missing else part)
     parts.append(key - 1 if missing else key)
     return parts[::-1]
+
+
+__all__ = ["KEY_LIMIT", "Factorized", "FrameColumns", "TextProperties", "all_str", "columns_for", "combined_key",
+           "factorize_column", "is_text_dtype", "object_addresses", "small_codes", "split_key", "text_properties"]
