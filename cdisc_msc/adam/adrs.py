@@ -102,18 +102,19 @@ def item_records(rs: pd.DataFrame) -> pd.DataFrame:
     unknown = ~(is_sled | is_bilag | is_pga)
     if unknown.any():
         raise ValueError(f"ADRS: RS test codes without an ADRS parameter: {', '.join(sorted(set(testcd[unknown])))}")
-    codes, answers = distinct_text(rs["RSSTRESC"])  # each distinct answer is judged once
-    stresc = pd.Series(answers.array.take(codes, allow_fill=True), index=rs.index)
+    codes, answers = distinct_text(rs["RSSTRESC"])  # as text, each distinct answer converted once
+    stresc = pd.Series(answers.array.take(codes, allow_fill=True), index=rs.index, name="RSSTRESC")
     weight = per_distinct_text(testcd, lambda t: t.map(sledai.WEIGHTS).astype("float64"))
-    grade = _per_answer(codes, answers, is_bilag, lambda a: bilag.normalise_grades(pd.DataFrame({"G": a}), ["G"])["G"],
-                        rs.index)
-    present = _per_answer(codes, answers, is_sled, lambda a: sledai.presence(a.rename("RSSTRESC")), rs.index)
+    # each rule checks only its own instrument's answers (other rows masked to missing) and
+    # itself works once per distinct answer
+    present = sledai.presence(stresc.where(is_sled))
+    grade = bilag.normalise_grades(pd.DataFrame({"RSSTRESC": stresc.where(is_bilag)}), ["RSSTRESC"])["RSSTRESC"]
     out = pd.DataFrame(index=rs.index)
     out["USUBJID"] = rs["USUBJID"]
     out["PARAMCD"] = testcd.mask(is_pga, PGA)
     out["AVAL"] = np.select([is_sled, is_pga], [present * weight, pd.to_numeric(rs["RSSTRESN"]).astype("float64")],
                             np.nan)
-    out["AVALC"] = stresc.where(is_sled).fillna(grade).where(is_sled | is_bilag)
+    out["AVALC"] = stresc.where(is_sled).fillna(grade)
     out["VISIT"] = rs["VISIT"]
     out["VISITNUM"] = pd.to_numeric(rs["VISITNUM"]).astype("float64")
     out["ADT"] = dtc_to_sas_date(rs["RSDTC"])
@@ -122,19 +123,6 @@ def item_records(rs: pd.DataFrame) -> pd.DataFrame:
     out["SRCSEQ"] = pd.to_numeric(rs["RSSEQ"]).astype("float64")
     out["_SEQ"] = out["SRCSEQ"]
     return out
-
-
-def _per_answer(codes: np.ndarray, answers: pd.Series, rows: np.ndarray,
-                rule: Callable[[pd.Series], pd.Series], index: pd.Index) -> pd.Series:
-    """``rule`` worked out on the distinct ``answers`` of the ``rows`` only (a scoring
-    rule checks the answers of its own instrument), spread back by ``codes`` onto
-    ``index``; missing on other rows and where the answer is missing."""
-    mine = rows & (codes >= 0)
-    used = np.unique(codes[mine])
-    done = rule(answers.iloc[used].reset_index(drop=True))
-    position = np.full(len(answers) + 1, -1, dtype=np.intp)  # the extra last slot serves code -1
-    position[used] = np.arange(len(used))
-    return pd.Series(done.array.take(np.where(mine, position[codes], -1), allow_fill=True), index=index)
 
 
 # ----------------------------------------------------------------- totals ----
