@@ -30,9 +30,10 @@ import pandas as pd
 
 from cdisc_msc.adam.adsl import dtc_to_sas_date
 from cdisc_msc.adam.bds import (
-    ADSL_BDS_VARS, require_method_text, derive_bds_timing, add_study_day, derive_crit_flag, merge_by_keys, yn_to_num,
+    ADSL_BDS_VARS, require_method_text, derive_bds_timing, add_study_day, derive_crit_flag, merge_by_keys, score_forms,
+    yn_to_num,
 )
-from cdisc_msc.adam.keys import key_codes, lookup_rows
+from cdisc_msc.adam.keys import lookup_rows
 from cdisc_msc.adam.windows import window_grid, windows_assessing
 from cdisc_msc.config import AnalysisWindow, ClinicalResponseRule, StudyConfig
 from cdisc_msc.scoring import distinct_text, per_distinct_text, require_columns
@@ -127,41 +128,21 @@ def item_records(rs: pd.DataFrame) -> pd.DataFrame:
 
 # ----------------------------------------------------------------- totals ----
 def form_totals(items: pd.DataFrame, testcds: Sequence[str], paramcd: str,
-                score: Callable[[pd.DataFrame], pd.Series]) -> pd.DataFrame:
-    """One total record per subject and form (USUBJID, VISITNUM) of the ``testcds`` items.
+                total: Callable[[pd.DataFrame], pd.Series]) -> pd.DataFrame:
+    """One ``paramcd`` record per subject and form (USUBJID, VISITNUM) of the ``testcds`` items.
 
-    ``score`` takes the wide form (one column per test code, AVALC values;
-    items absent from RS count as not recorded) and returns the total. ADT and
-    VISIT come from the form's items, ``_SEQ`` = the highest item RSSEQ.
+    ``total`` takes the wide form (one column per test code, AVALC values;
+    items absent from RS count as not recorded) and returns the total; the
+    form's records are built by :func:`cdisc_msc.adam.bds.score_forms`.
 
     >>> it = pd.DataFrame({"USUBJID": "S1", "PARAMCD": ["BILAG101", "BILAG102"], "AVALC": ["A", "B"],
     ...                    "VISIT": "M3", "VISITNUM": 4.0, "ADT": 10.0, "_SEQ": [1.0, 2.0]})
     >>> form_totals(it, bilag.SYSTEM_TESTCDS, "BILAGTS", bilag.bilag_total)[["PARAMCD", "AVAL", "_SEQ"]].values.tolist()
     [['BILAGTS', nan, 2.0]]
     """
-    require_columns(items, ["USUBJID", "PARAMCD", "AVALC", "VISIT", "VISITNUM", "ADT", "_SEQ"], f"ADRS {paramcd}")
-    keys = ["USUBJID", "VISITNUM"]
-    mine = items.loc[items["PARAMCD"].isin(list(testcds)).to_numpy(), ["USUBJID", "PARAMCD", "AVALC", "VISIT", "VISITNUM", "ADT", "_SEQ"]]
-    if mine[keys].isna().any(axis=None):
-        raise ValueError(f"ADRS {paramcd}: RS records without USUBJID or VISITNUM cannot be grouped into forms")
-    cols = ["USUBJID", "VISITNUM", "PARAMCD", "AVAL", "VISIT", "ADT", "_SEQ"]
-    if mine.empty:
-        return pd.DataFrame(columns=cols)
-    # forms as integer codes ascending with (USUBJID, VISITNUM): the order of a sorted group-by
-    form = key_codes([mine], keys, sort=True)[0]
-    column = pd.Index(list(testcds)).get_indexer(mine["PARAMCD"])
-    if pd.Series(form * len(testcds) + column).duplicated().any():
-        raise ValueError(f"ADRS {paramcd}: an item recorded twice in one form (USUBJID, VISITNUM)")
-    forms = mine[["VISIT", "ADT", "_SEQ"]].groupby(form, sort=True).agg(
-        VISIT=("VISIT", "first"), ADT=("ADT", "max"), _SEQ=("_SEQ", "max"))
-    first_row = pd.Series(np.arange(len(mine))).groupby(form, sort=True).first().to_numpy()
-    forms.index = pd.MultiIndex.from_arrays([mine[k].to_numpy()[first_row] for k in keys], names=keys)
-    # wide form: one row per form, one column per test code (absent item -> NaN)
-    wide = np.full((len(forms), len(testcds)), np.nan, dtype=object)
-    wide[np.searchsorted(np.unique(form), form), column] = mine["AVALC"].to_numpy(dtype=object)
-    forms["AVAL"] = score(pd.DataFrame(wide, index=forms.index, columns=list(testcds))).reindex(forms.index).astype("float64")
-    forms["PARAMCD"] = paramcd
-    return forms.reset_index()[cols]
+    require_columns(items, ["PARAMCD"], f"ADRS {paramcd}")
+    return score_forms(items, items["PARAMCD"].isin(list(testcds)).to_numpy(), testcds, "AVALC",
+                       lambda wide: total(wide).to_frame(paramcd), f"ADRS {paramcd}")
 
 
 def total_records(items: pd.DataFrame) -> pd.DataFrame:
