@@ -232,6 +232,7 @@ def sri4_records(comp: pd.DataFrame, threshold_decimals: int) -> pd.DataFrame:
     (text + Y/N flag) per component, both empty where the component cannot
     be determined; DTYPE = "WC" when the non-response is imputed.
     """
+    require_columns(comp, [f"{p}{s}" for p in COMPONENTS_SRI4 for s in ("", "_BL")], "ADRS sri4_records")
     wide = comp.rename(columns={SLEDAITS: "SLEDAI", SLEDAITS + "_BL": "SLEDAI_BL"})
     wide = _numeric(wide, ["SLEDAI", "SLEDAI_BL", "PGA", "PGA_BL"])
     scored = derive_sri4(wide, threshold_decimals)

@@ -74,6 +74,12 @@ def derive_crit_flag(df: pd.DataFrame, n: int, text: str, condition: pd.Series,
 
     Where ``applies`` is False (other parameters) both stay empty; where the
     condition is unknown (NA) the flag is empty too.
+
+    >>> d = pd.DataFrame({"AVAL": [5.0, 1.0, None, 9.0]})
+    >>> r = derive_crit_flag(d, 1, "AVAL >= 4", d.AVAL.ge(4).astype("boolean").mask(d.AVAL.isna()),
+    ...                      applies=pd.Series([True, True, True, False]))
+    >>> r.CRIT1FL.tolist(), r.CRIT1.tolist()
+    (['Y', 'N', <NA>, <NA>], ['AVAL >= 4', 'AVAL >= 4', 'AVAL >= 4', <NA>])
     """
     out = df.copy()
     applies = pd.Series(True, index=df.index) if applies is None else applies.fillna(False).astype(bool)
@@ -86,7 +92,11 @@ def derive_crit_flag(df: pd.DataFrame, n: int, text: str, condition: pd.Series,
 
 
 def yn_to_num(flag: pd.Series) -> pd.Series:
-    """Y -> 1, N -> 0, else missing (AVAL of a responder parameter)."""
+    """Y -> 1, N -> 0, else missing (AVAL of a responder parameter).
+
+    >>> yn_to_num(pd.Series(["Y", "N", None])).tolist()
+    [1.0, 0.0, nan]
+    """
     return flag.map({"Y": 1.0, "N": 0.0}).astype("float64")
 
 
