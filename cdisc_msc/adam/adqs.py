@@ -41,8 +41,6 @@ SF36_TESTCD_CL, SF36_TEST_CL = "C101826", "C101827"
 EQ5D_TESTCD_CL, EQ5D_TEST_CL = "C101817", "C101818"
 EQ5D_ITEMS: tuple[str, ...] = (*eq5d.DIMENSIONS, eq5d.VAS_TESTCD)
 QS_COLUMNS = ["USUBJID", "QSSEQ", "QSTESTCD", "QSCAT", "QSSTRESN", "VISIT", "VISITNUM", "QSDTC"]
-ADMIN_KEYS = ["USUBJID", "PARCAT1", "VISITNUM"]
-"""One questionnaire administration: subject, instrument (QSCAT) and visit."""
 
 
 def ct_test_names(testcd_cl: str, test_cl: str) -> dict[str, str]:
