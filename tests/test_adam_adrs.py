@@ -335,3 +335,11 @@ def test_item_records_keep_the_rs_index_and_accept_an_all_missing_rsstresc():
     assert out["AVALC"].tolist()[::2] == [" y", "B"] and pd.isna(out["AVALC"].iloc[1])
     empty = item_records(rs.assign(RSSTRESC=None))
     assert empty["AVALC"].isna().all() and empty["AVAL"].tolist()[1] == 1.5 and empty["AVAL"].isna().sum() == 2
+
+
+def test_sri4_records_name_every_missing_component_column():
+    from cdisc_msc.adam.adrs import sri4_records
+    from cdisc_msc.scoring import MissingColumnsError
+    comp = pd.DataFrame({"SLEDAITS": [4.0], "SLEDAITS_BL": [10.0], "PGA": [1.0]})
+    with pytest.raises(MissingColumnsError, match=r"ADRS sri4_records: .*BILAG101, BILAG101_BL.*PGA_BL"):
+        sri4_records(comp, 4)

@@ -97,14 +97,21 @@ def test_outside_every_window_stays_without_avisit_or_flag():
     assert len(rec) == 1 and rec.AVISIT.isna().all() and rec.AVISITN.isna().all() and rec.ANL01FL.isna().all()
 
 
-def test_filter_extreme_first_last_and_descending():
+def test_extreme_mask_first_last_and_descending():
     d = pd.DataFrame({"ID": [1, 1, 1, 2], "ADT": [3, 5, np.nan, 4], "AVAL": [10, 20, 30, 40]})
-    assert w.filter_extreme(d, ["ID"], ["ADT"], "last").AVAL.tolist() == [20, 40]   # NaN sorts first
-    assert w.filter_extreme(d, ["ID"], ["ADT"], "first").AVAL.tolist() == [30, 40]
-    assert w.filter_extreme(d, ["ID"], [("AVAL", False)], "first").AVAL.tolist() == [30, 40]
-    assert w.filter_extreme(d, [], ["AVAL"], "last").AVAL.tolist() == [40]
+
+    def chosen(*args):
+        return d.AVAL[w.extreme_mask(d, *args)].tolist()
+
+    assert chosen(["ID"], ["ADT"], "last") == [20, 40]   # NaN sorts first
+    assert chosen(["ID"], ["ADT"], "first") == [30, 40]
+    assert chosen(["ID"], ["ADT"], "last", "last") == [30, 40]   # NaN sorts last
+    assert chosen(["ID"], [("AVAL", False)], "first") == [30, 40]
+    assert chosen([], ["AVAL"], "last") == [40]
     with pytest.raises(MissingColumnsError, match="NOPE"):
-        w.filter_extreme(d, ["ID"], ["NOPE"])
+        w.extreme_mask(d, ["ID"], ["NOPE"])
+    with pytest.raises(ValueError, match="mode"):
+        w.extreme_mask(d, ["ID"], ["ADT"], "middle")
 
 
 def test_window_grid():

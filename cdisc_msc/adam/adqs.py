@@ -24,14 +24,16 @@ AVAL keeps full precision.
 """
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Callable
+
 import pandas as pd
 
 from cdisc_msc.adam.adsl import dtc_to_sas_date
-from cdisc_msc.adam.bds import ADSL_BDS_VARS, derive_bds_timing, add_study_day, merge_by_keys, require_method_text
-from cdisc_msc.adam.keys import key_codes
+from cdisc_msc.adam.bds import (
+    ADSL_BDS_VARS, add_study_day, derive_bds_timing, merge_by_keys, require_method_text, score_forms,
+)
 from cdisc_msc.config import SF36Norms, StudyConfig
-from cdisc_msc.scoring import distinct_text, eq5d, require_columns, sf36
+from cdisc_msc.scoring import eq5d, require_columns, sf36
 from cdisc_msc.sdtm.instruments import EQ5D_CAT, SF36_CAT
 from cdisc_msc.spec.ct import load_ct
 
@@ -39,8 +41,6 @@ SF36_TESTCD_CL, SF36_TEST_CL = "C101826", "C101827"
 EQ5D_TESTCD_CL, EQ5D_TEST_CL = "C101817", "C101818"
 EQ5D_ITEMS: tuple[str, ...] = (*eq5d.DIMENSIONS, eq5d.VAS_TESTCD)
 QS_COLUMNS = ["USUBJID", "QSSEQ", "QSTESTCD", "QSCAT", "QSSTRESN", "VISIT", "VISITNUM", "QSDTC"]
-ADMIN_KEYS = ["USUBJID", "PARCAT1", "VISITNUM"]
-"""One questionnaire administration: subject, instrument (QSCAT) and visit."""
 
 
 def ct_test_names(testcd_cl: str, test_cl: str) -> dict[str, str]:
@@ -106,14 +106,13 @@ def item_records(qs: pd.DataFrame) -> pd.DataFrame:
 
 # ----------------------------------------------------------------- scores ----
 def administration_scores(items: pd.DataFrame, category: str, item_codes: tuple[str, ...],
-                          score) -> pd.DataFrame:
-    """Score every administration (USUBJID, VISITNUM) of one instrument from its own items.
+                          score: Callable[[pd.DataFrame], pd.DataFrame]) -> pd.DataFrame:
+    """Score every administration (USUBJID, VISITNUM) of one instrument (PARCAT1 = ``category``) from its own items.
 
     ``score`` takes the wide items (one column per item test code, AVAL
     values; an item absent from QS counts as not answered) and returns one
     column per score PARAMCD. Only administrations with at least one answered
-    item are scored. Result: one record per administration and score, with
-    VISIT, ADT (latest item date) and ``_SEQ`` (highest item QSSEQ).
+    item are scored (:func:`cdisc_msc.adam.bds.score_forms`).
 
     >>> it = pd.DataFrame({"USUBJID": "S1", "PARAMCD": list(eq5d.DIMENSIONS), "PARCAT1": "EQ-5D-5L",
     ...     "AVAL": [2.0, 1.0, 1.0, 4.0, 3.0], "VISIT": "M3", "VISITNUM": 4.0, "ADT": 10.0, "_SEQ": [1.0, 2, 3, 4, 5]})
@@ -121,45 +120,11 @@ def administration_scores(items: pd.DataFrame, category: str, item_codes: tuple[
     >>> [(p, round(v, 5)) for p, v in r[["PARAMCD", "AVAL"]].values.tolist()]
     [('EQ5DLSS', 11.0), ('EQ5DIXFR', 0.65184)]
     """
-    require_columns(items, ["USUBJID", "PARAMCD", "PARCAT1", "AVAL", "VISIT", "VISITNUM", "ADT", "_SEQ"],
-                    f"ADQS scores ({category})")
-    keys = ["USUBJID", "VISITNUM"]
-    cols = ["USUBJID", "VISITNUM", "PARCAT1", "PARAMCD", "AVAL", "VISIT", "ADT", "_SEQ"]
-    mine = items.loc[(items["PARCAT1"] == category).to_numpy(dtype=bool), ["USUBJID", "VISITNUM", "PARAMCD", "AVAL", "VISIT", "ADT", "_SEQ"]]
-    if mine[keys].isna().any(axis=None):
-        raise ValueError(f"ADQS {category}: QS records without USUBJID or VISITNUM cannot be grouped into administrations")
-    answered = mine["AVAL"].notna().to_numpy()
-    if not answered.any():
-        return pd.DataFrame(columns=cols)
-    # administrations as integer codes ascending with (USUBJID, VISITNUM): the order of a sorted group-by
-    admin = key_codes([mine], keys, sort=True)[0]
-    param_codes, params = distinct_text(mine["PARAMCD"])  # each distinct code hashed once (-1: missing)
-    if pd.Series(admin * len(params) + param_codes).duplicated().any():
-        raise ValueError(f"ADQS {category}: an item recorded twice in one administration (USUBJID, VISITNUM)")
-    meta = mine[["VISIT", "ADT", "_SEQ"]].groupby(admin, sort=True).agg(
-        VISIT=("VISIT", "first"), ADT=("ADT", "max"), _SEQ=("_SEQ", "max"))
-    first_row = pd.Series(np.arange(len(mine))).groupby(admin, sort=True).first()
-    scored = np.isin(meta.index.to_numpy(), admin[answered])  # administrations with an answered item
-    meta, first_row = meta[scored], first_row.to_numpy()[scored]
-    # wide items: one row per scored administration, one column per item code (absent item -> NaN)
-    row = np.searchsorted(meta.index.to_numpy(), admin)
-    column = np.append(pd.Index(list(item_codes)).get_indexer(params), -1)[param_codes]  # code -1 -> -1
-    put = (row < len(meta)) & (column >= 0)
-    put[put] = meta.index.to_numpy()[row[put]] == admin[put]
-    values = np.full((len(meta), len(item_codes)), np.nan)
-    values[row[put], column[put]] = mine["AVAL"].to_numpy(dtype="float64")[put]
-    index = pd.MultiIndex.from_arrays([mine[k].to_numpy()[first_row] for k in keys], names=keys)
-    scores = score(pd.DataFrame(values, index=index, columns=list(item_codes))).reindex(index)
-    # long: one record per administration and score, score by score (the order melt gives)
-    n_scores = scores.shape[1]
-    long = pd.DataFrame({
-        **{k: np.tile(index.get_level_values(k).to_numpy(), n_scores) for k in keys},
-        "PARCAT1": category,
-        "PARAMCD": np.repeat(np.asarray(scores.columns, dtype=object), len(scores)),
-        "AVAL": scores.to_numpy(dtype="float64").ravel(order="F"),
-        **{c: np.tile(meta[c].to_numpy(), n_scores) for c in ("VISIT", "ADT", "_SEQ")},
-    })
-    return long[cols]
+    require_columns(items, ["PARCAT1"], f"ADQS scores ({category})")
+    out = score_forms(items, (items["PARCAT1"] == category).to_numpy(dtype=bool), item_codes, "AVAL", score,
+                      f"ADQS scores ({category})", answered_only=True)
+    out.insert(2, "PARCAT1", category)
+    return out
 
 
 def score_records(items: pd.DataFrame, norms: SF36Norms) -> pd.DataFrame:

@@ -30,9 +30,10 @@ import pandas as pd
 
 from cdisc_msc.adam.adsl import dtc_to_sas_date
 from cdisc_msc.adam.bds import (
-    ADSL_BDS_VARS, require_method_text, derive_bds_timing, add_study_day, derive_crit_flag, merge_by_keys, yn_to_num,
+    ADSL_BDS_VARS, require_method_text, derive_bds_timing, add_study_day, derive_crit_flag, merge_by_keys, score_forms,
+    yn_to_num,
 )
-from cdisc_msc.adam.keys import key_codes, lookup_rows
+from cdisc_msc.adam.keys import lookup_rows
 from cdisc_msc.adam.windows import window_grid, windows_assessing
 from cdisc_msc.config import AnalysisWindow, ClinicalResponseRule, StudyConfig
 from cdisc_msc.scoring import distinct_text, per_distinct_text, require_columns
@@ -102,18 +103,19 @@ def item_records(rs: pd.DataFrame) -> pd.DataFrame:
     unknown = ~(is_sled | is_bilag | is_pga)
     if unknown.any():
         raise ValueError(f"ADRS: RS test codes without an ADRS parameter: {', '.join(sorted(set(testcd[unknown])))}")
-    codes, answers = distinct_text(rs["RSSTRESC"])  # each distinct answer is judged once
-    stresc = pd.Series(answers.array.take(codes, allow_fill=True), index=rs.index)
+    codes, answers = distinct_text(rs["RSSTRESC"])  # as text, each distinct answer converted once
+    stresc = pd.Series(answers.array.take(codes, allow_fill=True), index=rs.index, name="RSSTRESC")
     weight = per_distinct_text(testcd, lambda t: t.map(sledai.WEIGHTS).astype("float64"))
-    grade = _per_answer(codes, answers, is_bilag, lambda a: bilag.normalise_grades(pd.DataFrame({"G": a}), ["G"])["G"],
-                        rs.index)
-    present = _per_answer(codes, answers, is_sled, lambda a: sledai.presence(a.rename("RSSTRESC")), rs.index)
+    # each rule checks only its own instrument's answers (other rows masked to missing) and
+    # itself works once per distinct answer
+    present = sledai.presence(stresc.where(is_sled))
+    grade = bilag.normalise_grades(pd.DataFrame({"RSSTRESC": stresc.where(is_bilag)}), ["RSSTRESC"])["RSSTRESC"]
     out = pd.DataFrame(index=rs.index)
     out["USUBJID"] = rs["USUBJID"]
     out["PARAMCD"] = testcd.mask(is_pga, PGA)
     out["AVAL"] = np.select([is_sled, is_pga], [present * weight, pd.to_numeric(rs["RSSTRESN"]).astype("float64")],
                             np.nan)
-    out["AVALC"] = stresc.where(is_sled).fillna(grade).where(is_sled | is_bilag)
+    out["AVALC"] = stresc.where(is_sled).fillna(grade)
     out["VISIT"] = rs["VISIT"]
     out["VISITNUM"] = pd.to_numeric(rs["VISITNUM"]).astype("float64")
     out["ADT"] = dtc_to_sas_date(rs["RSDTC"])
@@ -124,56 +126,23 @@ def item_records(rs: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _per_answer(codes: np.ndarray, answers: pd.Series, rows: np.ndarray,
-                rule: Callable[[pd.Series], pd.Series], index: pd.Index) -> pd.Series:
-    """``rule`` worked out on the distinct ``answers`` of the ``rows`` only (a scoring
-    rule checks the answers of its own instrument), spread back by ``codes`` onto
-    ``index``; missing on other rows and where the answer is missing."""
-    mine = rows & (codes >= 0)
-    used = np.unique(codes[mine])
-    done = rule(answers.iloc[used].reset_index(drop=True))
-    position = np.full(len(answers) + 1, -1, dtype=np.intp)  # the extra last slot serves code -1
-    position[used] = np.arange(len(used))
-    return pd.Series(done.array.take(np.where(mine, position[codes], -1), allow_fill=True), index=index)
-
-
 # ----------------------------------------------------------------- totals ----
 def form_totals(items: pd.DataFrame, testcds: Sequence[str], paramcd: str,
-                score: Callable[[pd.DataFrame], pd.Series]) -> pd.DataFrame:
-    """One total record per subject and form (USUBJID, VISITNUM) of the ``testcds`` items.
+                total: Callable[[pd.DataFrame], pd.Series]) -> pd.DataFrame:
+    """One ``paramcd`` record per subject and form (USUBJID, VISITNUM) of the ``testcds`` items.
 
-    ``score`` takes the wide form (one column per test code, AVALC values;
-    items absent from RS count as not recorded) and returns the total. ADT and
-    VISIT come from the form's items, ``_SEQ`` = the highest item RSSEQ.
+    ``total`` takes the wide form (one column per test code, AVALC values;
+    items absent from RS count as not recorded) and returns the total; the
+    form's records are built by :func:`cdisc_msc.adam.bds.score_forms`.
 
     >>> it = pd.DataFrame({"USUBJID": "S1", "PARAMCD": ["BILAG101", "BILAG102"], "AVALC": ["A", "B"],
     ...                    "VISIT": "M3", "VISITNUM": 4.0, "ADT": 10.0, "_SEQ": [1.0, 2.0]})
     >>> form_totals(it, bilag.SYSTEM_TESTCDS, "BILAGTS", bilag.bilag_total)[["PARAMCD", "AVAL", "_SEQ"]].values.tolist()
     [['BILAGTS', nan, 2.0]]
     """
-    require_columns(items, ["USUBJID", "PARAMCD", "AVALC", "VISIT", "VISITNUM", "ADT", "_SEQ"], f"ADRS {paramcd}")
-    keys = ["USUBJID", "VISITNUM"]
-    mine = items.loc[items["PARAMCD"].isin(list(testcds)).to_numpy(), ["USUBJID", "PARAMCD", "AVALC", "VISIT", "VISITNUM", "ADT", "_SEQ"]]
-    if mine[keys].isna().any(axis=None):
-        raise ValueError(f"ADRS {paramcd}: RS records without USUBJID or VISITNUM cannot be grouped into forms")
-    cols = ["USUBJID", "VISITNUM", "PARAMCD", "AVAL", "VISIT", "ADT", "_SEQ"]
-    if mine.empty:
-        return pd.DataFrame(columns=cols)
-    # forms as integer codes ascending with (USUBJID, VISITNUM): the order of a sorted group-by
-    form = key_codes([mine], keys, sort=True)[0]
-    column = pd.Index(list(testcds)).get_indexer(mine["PARAMCD"])
-    if pd.Series(form * len(testcds) + column).duplicated().any():
-        raise ValueError(f"ADRS {paramcd}: an item recorded twice in one form (USUBJID, VISITNUM)")
-    forms = mine[["VISIT", "ADT", "_SEQ"]].groupby(form, sort=True).agg(
-        VISIT=("VISIT", "first"), ADT=("ADT", "max"), _SEQ=("_SEQ", "max"))
-    first_row = pd.Series(np.arange(len(mine))).groupby(form, sort=True).first().to_numpy()
-    forms.index = pd.MultiIndex.from_arrays([mine[k].to_numpy()[first_row] for k in keys], names=keys)
-    # wide form: one row per form, one column per test code (absent item -> NaN)
-    wide = np.full((len(forms), len(testcds)), np.nan, dtype=object)
-    wide[np.searchsorted(np.unique(form), form), column] = mine["AVALC"].to_numpy(dtype=object)
-    forms["AVAL"] = score(pd.DataFrame(wide, index=forms.index, columns=list(testcds))).reindex(forms.index).astype("float64")
-    forms["PARAMCD"] = paramcd
-    return forms.reset_index()[cols]
+    require_columns(items, ["PARAMCD"], f"ADRS {paramcd}")
+    return score_forms(items, items["PARAMCD"].isin(list(testcds)).to_numpy(), testcds, "AVALC",
+                       lambda wide: total(wide).to_frame(paramcd), f"ADRS {paramcd}")
 
 
 def total_records(items: pd.DataFrame) -> pd.DataFrame:
@@ -263,6 +232,7 @@ def sri4_records(comp: pd.DataFrame, threshold_decimals: int) -> pd.DataFrame:
     (text + Y/N flag) per component, both empty where the component cannot
     be determined; DTYPE = "WC" when the non-response is imputed.
     """
+    require_columns(comp, [f"{p}{s}" for p in COMPONENTS_SRI4 for s in ("", "_BL")], "ADRS sri4_records")
     wide = comp.rename(columns={SLEDAITS: "SLEDAI", SLEDAITS + "_BL": "SLEDAI_BL"})
     wide = _numeric(wide, ["SLEDAI", "SLEDAI_BL", "PGA", "PGA_BL"])
     scored = derive_sri4(wide, threshold_decimals)

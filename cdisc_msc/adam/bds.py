@@ -1,12 +1,13 @@
 """BDS building blocks shared by ADQS, ADRS and the other BDS datasets:
 study day (ADY), baseline value and change (BASE, BASEC, CHG, PCHG),
-subject-level variables from ADSL, and criterion flags. Windows, ABLFL and ANL01FL live in ``windows.py``.
+subject-level variables from ADSL, criterion flags, and the scores of each
+instrument form (:func:`score_forms`). Windows, ABLFL and ANL01FL live in ``windows.py``.
 
 Each function checks its required columns first and returns a new frame.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,7 @@ import pandas as pd
 from cdisc_msc.adam.keys import key_codes, lookup_rows, take_rows
 from cdisc_msc.adam.windows import derive_var_ablfl, derive_var_anl01fl, derive_vars_window
 from cdisc_msc.config import StudyConfig
-from cdisc_msc.scoring import require_columns
+from cdisc_msc.scoring import distinct_text, require_columns
 
 
 def merge_by_keys(df: pd.DataFrame, other: pd.DataFrame, by: Sequence[str], columns: Sequence[str],
@@ -73,6 +74,12 @@ def derive_crit_flag(df: pd.DataFrame, n: int, text: str, condition: pd.Series,
 
     Where ``applies`` is False (other parameters) both stay empty; where the
     condition is unknown (NA) the flag is empty too.
+
+    >>> d = pd.DataFrame({"AVAL": [5.0, 1.0, None, 9.0]})
+    >>> r = derive_crit_flag(d, 1, "AVAL >= 4", d.AVAL.ge(4).astype("boolean").mask(d.AVAL.isna()),
+    ...                      applies=pd.Series([True, True, True, False]))
+    >>> r.CRIT1FL.tolist(), r.CRIT1.tolist()
+    (['Y', 'N', <NA>, <NA>], ['AVAL >= 4', 'AVAL >= 4', 'AVAL >= 4', <NA>])
     """
     out = df.copy()
     applies = pd.Series(True, index=df.index) if applies is None else applies.fillna(False).astype(bool)
@@ -85,7 +92,11 @@ def derive_crit_flag(df: pd.DataFrame, n: int, text: str, condition: pd.Series,
 
 
 def yn_to_num(flag: pd.Series) -> pd.Series:
-    """Y -> 1, N -> 0, else missing (AVAL of a responder parameter)."""
+    """Y -> 1, N -> 0, else missing (AVAL of a responder parameter).
+
+    >>> yn_to_num(pd.Series(["Y", "N", None])).tolist()
+    [1.0, 0.0, nan]
+    """
     return flag.map({"Y": 1.0, "N": 0.0}).astype("float64")
 
 
@@ -114,6 +125,75 @@ def add_basec(df: pd.DataFrame, by: Sequence[str] = ("USUBJID", "PARAMCD")) -> p
     require_columns(df, [*by, "AVALC", "ABLFL"], "add_basec")
     base = df.loc[(df["ABLFL"] == "Y").fillna(False).to_numpy(dtype=bool), [*by, "AVALC"]]
     return merge_by_keys(df, base.rename(columns={"AVALC": "BASEC"}), list(by), ["BASEC"], "add_basec")
+
+
+FORM_KEYS: tuple[str, ...] = ("USUBJID", "VISITNUM")
+"""One form (administration) of an instrument: the subject and the visit."""
+
+
+def score_forms(items: pd.DataFrame, rows: np.ndarray, item_codes: Sequence[str], value_col: str,
+                score: Callable[[pd.DataFrame], pd.DataFrame], where: str, *,
+                answered_only: bool = False) -> pd.DataFrame:
+    """Score every form (USUBJID, VISITNUM) of one instrument from its own items.
+
+    The ``rows`` (boolean mask) of ``items``, one record per item (PARAMCD =
+    item code), are made wide: one row per form, one column per
+    ``item_codes`` holding ``value_col`` (an item absent from the form counts
+    as not answered; other codes are left out). ``score`` turns the wide
+    frame into one column per score PARAMCD. With ``answered_only`` a form
+    without any non-missing ``value_col`` is not scored. Result: one record
+    per form and score, score by score, forms in key order: USUBJID,
+    VISITNUM, PARAMCD, AVAL, VISIT, ADT (latest item date) and ``_SEQ``
+    (highest item ``_SEQ``). An item recorded twice in one form is an error.
+
+    >>> it = pd.DataFrame({"USUBJID": "S1", "PARAMCD": ["I1", "I2", "I1"], "AVAL": [1.0, 2.0, None],
+    ...                    "VISIT": ["M3", "M3", "M6"], "VISITNUM": [4.0, 4.0, 5.0], "ADT": [10.0, 12.0, 40.0],
+    ...                    "_SEQ": [1.0, 2.0, 3.0]})
+    >>> total = lambda w: w.sum(axis=1, min_count=1).to_frame("TOT")
+    >>> score_forms(it, np.ones(3, bool), ["I1", "I2"], "AVAL", total, "demo")[["VISITNUM", "AVAL", "ADT", "_SEQ"]].values.tolist()
+    [[4.0, 3.0, 12.0, 2.0], [5.0, nan, 40.0, 3.0]]
+    """
+    keys = list(FORM_KEYS)
+    needed = [*keys, "PARAMCD", value_col, "VISIT", "ADT", "_SEQ"]
+    require_columns(items, needed, where)
+    cols = [*keys, "PARAMCD", "AVAL", "VISIT", "ADT", "_SEQ"]
+    mine = items.loc[np.asarray(rows, dtype=bool), needed]
+    if mine[keys].isna().any(axis=None):
+        raise ValueError(f"{where}: items without USUBJID or VISITNUM cannot be grouped into forms")
+    answered = mine[value_col].notna().to_numpy()
+    if not (answered.any() if answered_only else len(mine)):
+        return pd.DataFrame(columns=cols)
+    # forms as integer codes ascending with (USUBJID, VISITNUM): the order of a sorted group-by
+    form = key_codes([mine], keys, sort=True)[0]
+    param_codes, params = distinct_text(mine["PARAMCD"])  # each distinct code hashed once (-1: missing)
+    if pd.Series(form * (len(params) + 1) + param_codes + 1).duplicated().any():
+        raise ValueError(f"{where}: an item recorded twice in one form (USUBJID, VISITNUM)")
+    meta = mine[["VISIT", "ADT", "_SEQ"]].groupby(form, sort=True).agg(
+        VISIT=("VISIT", "first"), ADT=("ADT", "max"), _SEQ=("_SEQ", "max"))
+    first_row = pd.Series(np.arange(len(mine))).groupby(form, sort=True).first().to_numpy()
+    if answered_only:
+        scored = np.isin(meta.index.to_numpy(), form[answered])  # forms with an answered item
+        meta, first_row = meta[scored], first_row[scored]
+    # wide items: one row per scored form, one column per item code (absent item -> NaN)
+    row = np.searchsorted(meta.index.to_numpy(), form)
+    column = np.append(pd.Index(list(item_codes)).get_indexer(params), -1)[param_codes]  # code -1 -> -1
+    put = (row < len(meta)) & (column >= 0)
+    put[put] = meta.index.to_numpy()[row[put]] == form[put]
+    numeric = pd.api.types.is_numeric_dtype(mine[value_col])
+    values = (mine[value_col].to_numpy(dtype="float64", na_value=np.nan) if numeric
+              else mine[value_col].to_numpy(dtype=object))
+    wide = np.full((len(meta), len(item_codes)), np.nan, dtype=values.dtype)
+    wide[row[put], column[put]] = values[put]
+    index = pd.MultiIndex.from_arrays([mine[k].to_numpy()[first_row] for k in keys], names=keys)
+    scores = score(pd.DataFrame(wide, index=index, columns=list(item_codes))).reindex(index)
+    # long: one record per form and score, score by score (the order melt gives)
+    n_scores = scores.shape[1]
+    return pd.DataFrame({
+        **{k: np.tile(index.get_level_values(k).to_numpy(), n_scores) for k in keys},
+        "PARAMCD": np.repeat(np.asarray(scores.columns, dtype=object), len(scores)),
+        "AVAL": scores.to_numpy(dtype="float64").ravel(order="F"),
+        **{c: np.tile(meta[c].to_numpy(), n_scores) for c in ("VISIT", "ADT", "_SEQ")},
+    })
 
 
 ADSL_BDS_VARS: list[str] = ["STUDYID", "TRT01P", "TRT01PN", "TRT01A", "TRT01AN", "TRTSDT", "SAFFL"]

@@ -11,7 +11,7 @@ dataset:
 * :func:`derive_var_ablfl` -- baseline: last non-missing record on or before
   study day 1 -> ``ABLFL = "Y"``, ``AVISIT = "Baseline"``, ``AVISITN = 0``;
 * :func:`derive_var_anl01fl` -- analysed record per parameter and window;
-* :func:`filter_extreme` -- first/last record per group in a given order;
+* :func:`extreme_mask` -- first/last record per group in a given order;
 * :func:`window_grid` -- every subject x window, for non-responder imputation.
 
 Typical order: ``derive_study_day`` -> ``derive_vars_window`` ->
@@ -160,43 +160,24 @@ def _order(order: OrderSpec) -> tuple[list[str], list[bool]]:
     return cols, asc
 
 
-def filter_extreme(
-    df: pd.DataFrame,
-    by: Sequence[str],
-    order: OrderSpec,
-    mode: Literal["first", "last"] = "last",
-    na_position: Literal["first", "last"] = "first",
-) -> pd.DataFrame:
-    """The first or last record of each ``by`` group after sorting by ``order``.
+def extreme_mask(df: pd.DataFrame, by: Sequence[str], order: OrderSpec, mode: Literal["first", "last"] = "last",
+                 na_position: Literal["first", "last"] = "first") -> np.ndarray:
+    """Boolean mask (positions of ``df``) of the first or last record of each ``by`` group after sorting by ``order``.
 
     ``order`` items are column names (ascending) or ``(column, ascending)``
     tuples. Missing values sort first by default, so ``mode="last"`` prefers
-    known values. Ties keep the input order (stable sort). Rows come back in
-    input order, with their original index.
+    known values; ties keep the input order (stable sort), as in a pandas
+    sort and group-by. One stable integer sort: the group (one code for the
+    ``by`` values) first, then each ``order`` column as ranks.
 
-    >>> d = pd.DataFrame({"ID": [1, 1, 2], "ADT": [3, 5, 4], "AVAL": [10, 20, 30]})
-    >>> filter_extreme(d, ["ID"], ["ADT"], "last").AVAL.tolist()
-    [20, 30]
+    >>> d = pd.DataFrame({"ID": [1, 1, 2], "ADT": [3, 5, 4]})
+    >>> extreme_mask(d, ["ID"], ["ADT"], "last").tolist()
+    [False, True, True]
     """
     cols, asc = _order(order)
-    require_columns(df, [*by, *cols], "filter_extreme")
-    if mode not in ("first", "last"):
-        raise ValueError(f"filter_extreme: mode must be 'first' or 'last', got {mode!r}")
-    if not df.index.is_unique:
-        raise ValueError("filter_extreme: the frame index must be unique")
-    if df.empty:
-        return df.copy()
-    return df[extreme_mask(df, by, order, mode, na_position)]
-
-
-def extreme_mask(df: pd.DataFrame, by: Sequence[str], order: OrderSpec, mode: str = "last",
-                 na_position: str = "first") -> np.ndarray:
-    """Boolean mask (positions of ``df``) of the records :func:`filter_extreme` returns.
-
-    One stable integer sort: the group (one code for the ``by`` values) first,
-    then each ``order`` column as ranks (equal values tie, as in a pandas sort).
-    """
-    cols, asc = _order(order)
+    require_columns(df, [*by, *cols], "extreme_mask")
+    if mode not in ("first", "last") or na_position not in ("first", "last"):
+        raise ValueError(f"extreme_mask: mode and na_position must be 'first' or 'last', got {mode!r}, {na_position!r}")
     if not len(df):
         return np.zeros(0, dtype=bool)
     group = key_codes([df], by)[0] if by else np.zeros(len(df), dtype=np.int64)
