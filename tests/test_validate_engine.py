@@ -203,3 +203,13 @@ def test_factorize_gives_numpy_distinct_values_in_order_of_first_use():
     codes, uniques = factorize(pd.Series([], dtype=object))
     assert len(codes) == 0 and len(uniques) == 0
 
+
+def test_results_name_the_path_shown_instead_of_the_one_validated(built_package):
+    shown = Path("/elsewhere/out")
+    result = validate_package(built_package, rules=[], shown_as=shown)  # no rules: the facts only
+    assert result.path == shown
+    assert f"define {shown / 'sdtm' / 'define.xml'};" in result.facts["sdtm"]
+    assert f"define {shown / 'adam' / 'define.xml'};" in result.facts["adam"]
+    assert str(built_package) not in result.to_json() and str(built_package) not in result.to_html()
+    plain = validate_package(built_package, rules=[])
+    assert plain.path == built_package and f"define {built_package / 'sdtm' / 'define.xml'};" in plain.facts["sdtm"]
