@@ -121,10 +121,7 @@ class DatasetData:
     def _text_values(self, name: str, rows: np.ndarray | slice) -> np.ndarray:
         """A text column's values (object; NaN where missing) at ``rows``, from its codes."""
         codes, uniques = self._codes[name]
-        table = np.empty(len(uniques) + 1, dtype=object)
-        table[:-1] = uniques
-        table[-1] = np.nan  # code -1: missing
-        return table[codes[rows]]
+        return spread(np.asarray(uniques, dtype=object), codes[rows], np.nan)
 
     @property
     def file(self) -> str:
@@ -324,10 +321,7 @@ def _text_column(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]
         new = np.full(len(uniques) + 1, -1, dtype=codes.dtype)
         new[:-1][keep] = np.arange(int(keep.sum()))
         codes, uniques = new[codes], uniques[keep]
-    table = np.empty(len(uniques) + 1, dtype=object)
-    table[:-1] = uniques
-    table[-1] = np.nan
-    return table[codes], codes, uniques
+    return spread(np.asarray(uniques, dtype=object), codes, np.nan), codes, uniques
 
 
 def normalise(frame: pd.DataFrame, columns: list[ColumnHeader],
