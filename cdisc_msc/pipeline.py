@@ -296,16 +296,9 @@ def validate_stage(stage: Path, config: StudyConfig, shown_as: Path | None = Non
     ``shown_as``: the package folder the reports name instead of the staging
     folder (which is renamed into place when the build succeeds).
     """
-    import dataclasses
-
     from cdisc_msc.validate import validate_package
 
-    result = validate_package(stage, config=config)
-    if shown_as is not None:
-        staged, final = str(stage), str(shown_as)
-        result = dataclasses.replace(
-            result, path=shown_as,
-            facts={k: v.replace(staged, final) if isinstance(v, str) else v for k, v in result.facts.items()})
+    result = validate_package(stage, config=config, shown_as=shown_as)
     (stage / "build" / "validation.json").write_text(result.to_json(), encoding="utf-8")
     (stage / "build" / "validation.html").write_text(result.to_html(), encoding="utf-8")
     return result

@@ -28,6 +28,16 @@ def test_factorize_objects_groups_equal_values_whatever_their_objects():
     assert uniques.tolist() == ["SF36328", "PGA"]
     codes, uniques = factorize_objects(values, missing_code=False)  # None and NaN: one value
     assert codes.tolist() == [0, 1, 0, 2, 1, 0]
+    assert uniques[0] == "SF36328" and np.isnan(uniques[1]) and uniques[2] == "PGA"
+
+
+def test_factorize_objects_numbers_missing_values_where_they_first_appear():
+    codes, uniques = factorize_objects(np.array([None, "a", None], dtype=object), missing_code=False)
+    assert codes.tolist() == [0, 1, 0] and len(uniques) == 2 and np.isnan(uniques[0]) and uniques[1] == "a"
+    codes, uniques = factorize_objects(np.array([np.nan, None], dtype=object), missing_code=False)  # only missing
+    assert codes.tolist() == [0, 0] and len(uniques) == 1 and np.isnan(uniques[0])
+    codes, uniques = factorize_objects(np.array(["a"], dtype=object), missing_code=False)  # nothing missing
+    assert codes.tolist() == [0] and uniques.tolist() == ["a"]
 
 
 def test_factorize_objects_of_unshared_values_and_of_nothing():

@@ -176,3 +176,40 @@ def test_member_count_uses_the_readers_search(tmp_path):
             raw = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
             assert header_problems(raw, data.searched) == header_problems(raw)
             assert any("2 datasets" in p for p in header_problems(raw)) == (members == 2)
+
+
+def test_spread_puts_per_value_results_on_the_records_and_missing_last():
+    import numpy as np
+
+    from cdisc_msc.validate.package import spread
+
+    codes = np.array([1, -1, 0, 1], dtype=np.int8)
+    assert spread(np.array([True, False]), codes, False).tolist() == [False, False, True, False]
+    assert spread(np.array(["a", "b"], dtype=object), codes, "").tolist() == ["b", "", "a", "b"]
+    assert spread(np.array([2, 0], dtype=np.intp), codes, -1).tolist() == [0, -1, 2, 0]
+    assert spread(np.zeros(0, dtype=bool), np.array([-1, -1]), True).tolist() == [True, True]  # all missing
+    assert spread(np.array([5]), np.zeros(0, dtype=np.intp), 0).tolist() == []  # no records
+
+
+def test_factorize_gives_numpy_distinct_values_in_order_of_first_use():
+    import numpy as np
+
+    from cdisc_msc.validate.package import factorize
+
+    codes, uniques = factorize(pd.Series([2.0, np.nan, 1.0, 2.0]))
+    assert codes.tolist() == [0, -1, 1, 0] and isinstance(uniques, np.ndarray) and uniques.tolist() == [2.0, 1.0]
+    codes, uniques = factorize(pd.Series([None, np.nan], dtype=object))
+    assert codes.tolist() == [-1, -1] and len(uniques) == 0
+    codes, uniques = factorize(pd.Series([], dtype=object))
+    assert len(codes) == 0 and len(uniques) == 0
+
+
+def test_results_name_the_path_shown_instead_of_the_one_validated(built_package):
+    shown = Path("/elsewhere/out")
+    result = validate_package(built_package, rules=[], shown_as=shown)  # no rules: the facts only
+    assert result.path == shown
+    assert f"define {shown / 'sdtm' / 'define.xml'};" in result.facts["sdtm"]
+    assert f"define {shown / 'adam' / 'define.xml'};" in result.facts["adam"]
+    assert str(built_package) not in result.to_json() and str(built_package) not in result.to_html()
+    plain = validate_package(built_package, rules=[])
+    assert plain.path == built_package and f"define {built_package / 'sdtm' / 'define.xml'};" in plain.facts["sdtm"]

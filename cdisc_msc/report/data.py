@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 
 from cdisc_msc.config import StudyConfig
+from cdisc_msc.io.columns import factorize_column
 from cdisc_msc.io.xpt import NumericColumn, TextColumn, read_xpt_columns
-from cdisc_msc.report.query import factorize_objects, select
+from cdisc_msc.report.query import select
 from cdisc_msc.scoring import require_columns
 
 SAS_EPOCH = dt.date(1960, 1, 1)
@@ -48,8 +49,8 @@ def read_adam(folder: str | Path, keep: Collection[str] | None = None) -> dict[s
 
 
 def _report_column(column: NumericColumn | TextColumn) -> pd.Series:
-    """A column as the report reads it: float64, or text as str with "" for blank (``normalise_text``), worked
-    out on the reader's distinct values (right-stripped of every white space, as ``str.rstrip``)."""
+    """A column as the report reads it: float64, or text as str with "" for blank, worked out on the
+    reader's distinct values (right-stripped of every white space, as ``str.rstrip``)."""
     if isinstance(column, TextColumn):
         texts = np.array([u.rstrip() for u in column.uniques] + [""], dtype=object)
         return pd.Series(np.take(texts, column.codes), dtype=object, copy=False)
@@ -58,26 +59,16 @@ def _report_column(column: NumericColumn | TextColumn) -> pd.Series:
     return _normalised(pd.Series(column.as_read(), dtype=object))  # special missings: text, as before
 
 
-def normalise_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Object/string columns as str with "" for missing, trailing blanks stripped.
-
-    >>> normalise_text(pd.DataFrame({"A": ["Y ", None]}))["A"].tolist()
-    ['Y', '']
-    """
-    columns = {name: frame[name] if pd.api.types.is_numeric_dtype(frame[name]) else _normalised(frame[name])
-               for name in frame.columns}
-    return pd.DataFrame(columns, index=frame.index, columns=frame.columns)
-
-
 def _normalised(column: pd.Series) -> pd.Series:
-    """``normalise_text`` of one column, worked out once per distinct value (missing -> "")."""
-    if column.dtype == object:
-        codes, uniques = factorize_objects(column.to_numpy())  # missing values get code -1
-    else:
-        codes, uniques = pd.factorize(column)
-    distinct = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+    """Text as str with "" for missing, trailing white space stripped, worked out once per distinct value.
+
+    >>> _normalised(pd.Series(["Y ", None, 2.0, "Y "], dtype=object)).tolist()
+    ['Y', '', '2.0', 'Y']
+    """
+    factorized = factorize_column(column)  # missing values get code -1
+    distinct = pd.Series(np.asarray(factorized.uniques, dtype=object), dtype=object)
     texts = distinct.astype("string").fillna("").str.rstrip().astype(object).to_numpy()
-    return pd.Series(np.append(texts, "")[np.asarray(codes)], index=column.index, dtype=object)
+    return pd.Series(np.append(texts, "")[factorized.codes], index=column.index, dtype=object)
 
 
 def sas_date_text(days: pd.Series) -> pd.Series:
@@ -132,5 +123,5 @@ def group_sizes(members: pd.DataFrame, groups: list[tuple[str, str]]) -> pd.Seri
     return members.groupby("GROUP")["USUBJID"].nunique().reindex([g for g, _ in groups], fill_value=0)
 
 
-__all__ = ["OVERALL", "GROUP_VARIABLE", "group_labels", "group_sizes", "membership", "normalise_text",
-           "population", "read_adam", "sas_date_text"]
+__all__ = ["OVERALL", "GROUP_VARIABLE", "group_labels", "group_sizes", "membership", "population", "read_adam",
+           "sas_date_text"]

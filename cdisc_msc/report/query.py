@@ -19,7 +19,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from cdisc_msc.io.columns import IDENTITY_SAMPLE, object_addresses
+from cdisc_msc.io.columns import factorize_column
 
 _CLAUSE = re.compile(r'^\s*(?P<var>[A-Z][A-Z0-9_]*)\s*(?P<op>!=|>=|<=|=|>|<|\bin\b)\s*(?P<value>.+?)\s*$')
 _AND = re.compile(r'\s+and\s+(?=(?:[^"]*"[^"]*")*[^"]*$)')
@@ -62,40 +62,46 @@ def _clause_mask(frame: pd.DataFrame, clause: str) -> np.ndarray:
 
 
 def _distinct(series: pd.Series, like: str | float) -> tuple[np.ndarray, pd.Series]:
-    """Codes of the column's distinct values (missing included) and those values as ``_column`` gives them:
-    a clause is evaluated once per distinct value, then spread to the rows by the codes."""
-    if series.dtype == object:
-        codes, uniques = factorize_objects(series.to_numpy(), missing_code=False)
-        return codes, _column(pd.Series(uniques, dtype=object), like)
-    codes, uniques = pd.factorize(series, use_na_sentinel=False)
-    return np.asarray(codes, dtype=np.intp), _column(pd.Series(uniques, dtype=series.dtype), like)
+    """Codes of the column's distinct values (-1 = missing) and those values as ``_column`` gives them, the
+    missing value last (code -1 takes it): a clause is evaluated once per distinct value, then spread to the
+    rows by the codes."""
+    factorized = factorize_column(series)
+    uniques = factorized.uniques
+    if factorized.has_missing:  # the missing value last, where code -1 finds it
+        uniques = np.append(uniques, np.nan if series.dtype == np.float64 else None)
+    dtype = object if series.dtype == object else series.dtype
+    return factorized.codes, _column(pd.Series(uniques, dtype=dtype), like)
 
 
 def factorize_objects(values: np.ndarray, missing_code: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Codes and distinct values of an object array, as ``pd.factorize`` gives them.
+    """``factorize_column`` of an object array, as ``pd.factorize`` gives it: codes (smallest integer type)
+    and distinct values in order of first use.
 
-    ``missing_code``: missing values (None, NaN) get code -1 (else they are one distinct value).
-    Columns read from XPT share one ``str`` per distinct value: rows are then grouped by
-    object address (an integer hash) and only the few distinct objects are compared by value.
+    ``missing_code``: missing values (None, NaN) get code -1 (else they are one distinct value, NaN,
+    numbered where the first of them appears).
 
     >>> codes, uniques = factorize_objects(np.array(["b", None, "a", "b"], dtype=object))
     >>> codes.tolist(), uniques.tolist()
     ([0, -1, 1, 0], ['b', 'a'])
+    >>> codes, uniques = factorize_objects(np.array(["b", None, "a", "b"], dtype=object), missing_code=False)
+    >>> codes.tolist(), uniques.tolist()
+    ([0, 1, 2, 0], ['b', nan, 'a'])
     """
-    objects = np.ascontiguousarray(values, dtype=object)
-    sample = objects[:IDENTITY_SAMPLE]
-    if len(pd.unique(object_addresses(sample))) > 2 * len(pd.unique(sample)) + 16:  # values not shared: by value
-        codes, uniques = pd.factorize(objects, use_na_sentinel=missing_code)
-        return np.asarray(codes, dtype=np.intp), np.asarray(uniques, dtype=object)
-    by_object, addresses = pd.factorize(object_addresses(objects))
-    first = np.empty(len(addresses), dtype=np.intp)
-    first[by_object[::-1]] = np.arange(len(objects) - 1, -1, -1, dtype=np.intp)
-    by_value, uniques = pd.factorize(objects[first], use_na_sentinel=missing_code)
-    return np.asarray(by_value, dtype=np.intp)[by_object], np.asarray(uniques, dtype=object)
+    factorized = factorize_column(pd.Series(values, dtype=object, copy=False))
+    codes, uniques = factorized.codes, np.asarray(factorized.uniques, dtype=object)
+    if missing_code or not factorized.has_missing:
+        return codes, uniques
+    first = int(np.argmax(codes < 0))
+    at = int(codes[:first].max(initial=-1)) + 1  # the distinct values used before the first missing value
+    codes = codes.astype(np.intp)
+    return np.where(codes < 0, at, codes + (codes >= at)), np.insert(uniques, at, np.nan)
 
 
 def _column(series: pd.Series, like: str | float) -> pd.Series:
+    """The values as a clause compares them: numbers (float64, NaN when not a number) or text ("" = missing)."""
     if isinstance(like, float):
+        if series.dtype == np.float64:  # already numbers: to_numeric would give them back, at some cost
+            return series
         return pd.to_numeric(series, errors="coerce").astype("float64")
     return series.astype("string").fillna("")
 

@@ -44,6 +44,18 @@ def _ct_caveat(folder: Folder) -> str | None:
             f"variables without a define codelist were checked against CT {DEFAULT_CT} as warnings")
 
 
+def shown_path(file: Path, root: Path, shown_as: Path | None) -> Path:
+    """``file`` as the results name it: moved from under ``root`` to under ``shown_as`` when that is given
+    (a package validated in a staging folder that is then renamed into place).
+
+    >>> shown_path(Path("/t/.out.staging-1/sdtm/define.xml"), Path("/t/.out.staging-1"), Path("/t/out")).as_posix()
+    '/t/out/sdtm/define.xml'
+    """
+    if shown_as is None or not file.is_relative_to(root):
+        return file
+    return shown_as / file.relative_to(root)
+
+
 def _attach_specs(package: Package, specs: dict[str, Any] | None) -> None:
     """Use our spec as the metadata of folders that have no define.xml."""
     for folder in package.folders:
@@ -62,6 +74,7 @@ def validate_package(
     params: dict[str, dict[str, Any]] | None = None,
     define_schema: Path | None = None,
     cap: int = 100,
+    shown_as: Path | None = None,
 ) -> ValidationResult:
     """Validate a package root (``sdtm/``, ``adam/``) or one folder of SDTM or ADaM XPT files.
 
@@ -71,7 +84,8 @@ def validate_package(
     no define.xml; ``rules`` limits the run to some rule ids; ``params``
     overrides rule parameters (``{"TR007": {"max_bytes": 10}}``);
     ``define_schema`` is an XSD used when the define schema validator of the
-    package is not installed.
+    package is not installed; ``shown_as`` is the path the results name
+    instead of ``path`` (for the package's files too).
     """
     started = time.perf_counter()
     package = load_package(path, define=Path(define) if define else None)
@@ -84,7 +98,8 @@ def validate_package(
         folder.ig_version, folder.caveat = resolve_version(folder.ig, _declared_version(folder, config))
         folder.ct_caveat = _ct_caveat(folder)
         declared = folder.meta.ig() if folder.meta is not None else None
-        facts[folder.kind] = (f"{len(folder.datasets)} dataset(s); define {folder.define_path or 'none'}; "
+        define_file = shown_path(folder.define_path, package.root, shown_as) if folder.define_path else "none"
+        facts[folder.kind] = (f"{len(folder.datasets)} dataset(s); define {define_file}; "
                               f"declares {declared.name + ' ' + declared.version if declared else 'no IG'}; "
                               f"checked with {folder.ig} {folder.ig_version} metadata")
     all_rules = load_rules()
@@ -92,8 +107,8 @@ def validate_package(
                       define_schema=Path(define_schema) if define_schema else None, cap=cap, config=config)
     log = run(package, all_rules, options)
     ran = [r for r in all_rules if options.only is None or r.id in options.only]
-    return ValidationResult(path=Path(path), issues=log.issues, rules=ran, skipped=log.skipped, facts=facts,
-                            seconds=time.perf_counter() - started)
+    return ValidationResult(path=shown_as if shown_as is not None else Path(path), issues=log.issues, rules=ran,
+                            skipped=log.skipped, facts=facts, seconds=time.perf_counter() - started)
 
 
 __all__ = ["Issue", "Rule", "SHIPPED", "ValidationResult", "load_rules", "validate_package"]

@@ -20,7 +20,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from cdisc_msc.io.columns import object_addresses
+from cdisc_msc.io.columns import factorize_column
 from cdisc_msc.validate.metadata import PackageMeta, read_define
 
 PACKAGE_FOLDERS = ("sdtm", "adam")
@@ -121,10 +121,7 @@ class DatasetData:
     def _text_values(self, name: str, rows: np.ndarray | slice) -> np.ndarray:
         """A text column's values (object; NaN where missing) at ``rows``, from its codes."""
         codes, uniques = self._codes[name]
-        table = np.empty(len(uniques) + 1, dtype=object)
-        table[:-1] = uniques
-        table[-1] = np.nan  # code -1: missing
-        return table[codes[rows]]
+        return spread(np.asarray(uniques, dtype=object), codes[rows], np.nan)
 
     @property
     def file(self) -> str:
@@ -167,11 +164,7 @@ class DatasetData:
         >>> d.per_value("A", "len", lambda s: s.str.len(), 0, dtype=np.int64).tolist()
         [2, 0, 2]
         """
-        table = self.distinct_values(name, key, compute, dtype)
-        full = np.empty(len(table) + 1, dtype=table.dtype)
-        full[:-1] = table
-        full[-1] = missing
-        return full[self.codes(name)[0]]  # code -1 takes the last slot
+        return spread(self.distinct_values(name, key, compute, dtype), self.codes(name)[0], missing)
 
     def distinct_values(self, name: str, key: str, compute: Callable[[pd.Series], Any],
                         dtype: Any = None) -> np.ndarray:
@@ -225,30 +218,29 @@ class Package:
 
 
 def factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Codes (-1 = missing) and distinct values in order of first use, like ``pd.factorize``.
-
-    Text columns whose repeated values share one string object (what the XPT
-    reader returns) are grouped by pointer first, an integer hash, and then by
-    value over the few distinct objects.
+    """``factorize_column`` as the checks use it: codes (-1 = missing, smallest integer type) and the
+    distinct values, in order of first use, as a numpy array.
 
     >>> codes, uniques = factorize(pd.Series(["a", None, "b", "a"], dtype=object))
     >>> codes.tolist(), uniques.tolist()
     ([0, -1, 1, 0], ['a', 'b'])
     """
-    if values.dtype != object or len(values) == 0:
-        codes, uniques = pd.factorize(values.to_numpy(), use_na_sentinel=True)
-        return _compact(codes), np.asarray(uniques)
-    objects = np.ascontiguousarray(values.to_numpy(dtype=object))
-    by_object, pointers = pd.factorize(object_addresses(objects))  # distinct objects in order of first use
-    first = np.empty(len(pointers), dtype=np.intp)
-    first[by_object[::-1]] = np.arange(len(objects) - 1, -1, -1, dtype=np.intp)
-    codes, uniques = pd.factorize(objects[first], use_na_sentinel=True)
-    return _compact(codes)[by_object], np.asarray(uniques, dtype=object)
+    factorized = factorize_column(values)
+    return factorized.codes, np.asarray(factorized.uniques)
 
 
-def _compact(codes: np.ndarray) -> np.ndarray:
-    """Codes as int32 (half the memory of the default) when they fit."""
-    return codes.astype(np.int32) if len(codes) < 2 ** 31 - 1 else np.asarray(codes, dtype=np.intp)
+def spread(table: np.ndarray, codes: np.ndarray, missing: Any) -> np.ndarray:
+    """``table`` (one entry per distinct value) at ``codes``; code -1 (a missing value) gets ``missing``.
+
+    What a check works out once per distinct value of a column goes to the records this way.
+
+    >>> spread(np.array([True, False]), np.array([1, -1, 0], dtype=np.int8), False).tolist()
+    [False, False, True]
+    """
+    full = np.empty(len(table) + 1, dtype=table.dtype)
+    full[:-1] = table
+    full[-1] = missing
+    return full[codes]  # code -1 takes the last slot
 
 
 def _read_with_our_reader(path: Path, name: str) -> DatasetData:
@@ -329,10 +321,7 @@ def _text_column(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]
         new = np.full(len(uniques) + 1, -1, dtype=codes.dtype)
         new[:-1][keep] = np.arange(int(keep.sum()))
         codes, uniques = new[codes], uniques[keep]
-    table = np.empty(len(uniques) + 1, dtype=object)
-    table[:-1] = uniques
-    table[-1] = np.nan
-    return table[codes], codes, uniques
+    return spread(np.asarray(uniques, dtype=object), codes, np.nan), codes, uniques
 
 
 def normalise(frame: pd.DataFrame, columns: list[ColumnHeader],
@@ -427,6 +416,5 @@ def load_package(path: str | Path, define: Path | None = None) -> Package:
 
 __all__ = [
     "ColumnHeader", "DatasetData", "Folder", "Package", "factorize", "guess_kind", "load_package", "read_dataset",
-    "read_datasets",
-    "read_member_name",
+    "read_datasets", "read_member_name", "spread",
 ]

@@ -8,7 +8,7 @@ import pandas as pd
 
 from cdisc_msc.validate.checks.util import combine, findings, one_to_one, text
 from cdisc_msc.validate.engine import CheckContext, NotApplicable, SkipCheck, register
-from cdisc_msc.validate.package import DatasetData
+from cdisc_msc.validate.package import DatasetData, spread
 
 CRIT_FL = re.compile(r"^(M?CRIT\d+)FL$")
 
@@ -35,7 +35,7 @@ def one_baseline(ctx: CheckContext) -> pd.DataFrame | None:
 def _equals(ds: DatasetData, name: str, value: str) -> np.ndarray:
     """Records whose text column ``name`` equals ``value`` (compared once per distinct value)."""
     codes, uniques = ds.codes(name)
-    return np.append(uniques == value, False)[codes]  # last slot: missing
+    return spread(uniques == value, codes, False)
 
 
 def _mismatch(actual: np.ndarray, expected: np.ndarray, tolerance: float) -> np.ndarray:
@@ -93,7 +93,7 @@ def crit_flag_consistent(ctx: CheckContext) -> pd.DataFrame | None:
         has_crit = _present(ds, crit) if ds.has(crit) else np.zeros(ds.nrows, dtype=bool)
         if ds.is_text(flag):  # Y/N looked up once per distinct value
             codes, uniques = ds.codes(flag)
-            y_or_n = np.append(pd.Series(uniques, dtype=object).isin(["Y", "N"]).to_numpy(), False)[codes]
+            y_or_n = spread(pd.Series(uniques, dtype=object).isin(["Y", "N"]).to_numpy(), codes, False)
         else:
             y_or_n = ds.series(flag).isin(["Y", "N"]).to_numpy()
         cases = (
@@ -151,8 +151,8 @@ def _known_records(ctx: CheckContext, source: DatasetData, seq: str | None, rows
     numbers = source.series(seq).to_numpy()
     has = (codes >= 0) & ~np.isnan(numbers)
     wanted_codes, wanted_subjects = ctx.ds.codes("USUBJID")
-    as_source = np.append(pd.Index(subjects, dtype=object).get_indexer(pd.Index(wanted_subjects, dtype=object)), -1)
-    subject = as_source[wanted_codes[rows]]  # the source's code of the record's subject, -1 when it has none
+    as_source = pd.Index(subjects, dtype=object).get_indexer(pd.Index(wanted_subjects, dtype=object))
+    subject = spread(as_source, wanted_codes[rows], -1)  # the source's code of each record's subject (-1: none)
     wanted = srcseq.to_numpy()[rows]
     known, looked_up = numbers[has], ~np.isnan(wanted) & (subject >= 0)
     known_codes, wanted_codes = _sequence_codes(known, np.where(looked_up, wanted, 0.0))
@@ -200,8 +200,8 @@ def source_record(ctx: CheckContext) -> pd.DataFrame | None:
             continue
         if ds.has("SRCVAR"):
             var_codes, variables = ds.codes("SRCVAR")
-            unknown = np.append(~pd.Series(variables, dtype=object).isin(set(source.names)).to_numpy(), False)
-            bad = rows[unknown[var_codes[rows]]]
+            unknown = ~pd.Series(variables, dtype=object).isin(set(source.names)).to_numpy()
+            bad = rows[spread(unknown, var_codes[rows], False)]
             out.append(findings(bad, variable="SRCVAR", value=_source_labels(ds, bad),
                                 detail=f"names no variable of {domain}"))
         if ds.has("SRCSEQ") and ds.has("USUBJID"):

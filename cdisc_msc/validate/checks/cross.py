@@ -6,6 +6,7 @@ import pandas as pd
 
 from cdisc_msc.validate.checks.util import by_subject, findings, full_date
 from cdisc_msc.validate.engine import CheckContext, SkipCheck, register
+from cdisc_msc.validate.package import spread
 
 
 def _subjects(ctx: CheckContext, kind: str, name: str) -> np.ndarray | None:
@@ -34,8 +35,7 @@ def subject_in_dm(ctx: CheckContext) -> pd.DataFrame | None:
     if reference is None:
         raise SkipCheck(f"no {where or 'reference'} dataset to check subjects against")
     codes, subjects = ctx.ds.codes("USUBJID")
-    unknown = np.append(~pd.Series(subjects, dtype=object).isin(set(reference)).to_numpy(), False)  # last: missing
-    rows = np.flatnonzero(unknown[codes])
+    rows = np.flatnonzero(spread(~pd.Series(subjects, dtype=object).isin(set(reference)).to_numpy(), codes, False))
     return findings(rows, variable="USUBJID", value=subjects[codes[rows]], detail=where)
 
 

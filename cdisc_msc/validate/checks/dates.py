@@ -24,12 +24,12 @@ def iso8601(ctx: CheckContext) -> pd.DataFrame | None:
     ds, rows, variables, values, reasons = ctx.ds, [], [], [], []
     for name in names:
         codes, uniques = ds.codes(name)
-        why = np.append(ds.distinct_values(name, "iso8601", iso_problems, dtype=object), "")  # last slot: missing
-        hit = np.flatnonzero(why[codes] != "")
+        why = ds.per_value(name, "iso8601", iso_problems, "", dtype=object)
+        hit = np.flatnonzero(why != "")
         rows.append(hit)
         variables.append(np.full(len(hit), name, dtype=object))
         values.append(uniques[codes[hit]])
-        reasons.append(why[codes[hit]])
+        reasons.append(why[hit])
     return findings(np.concatenate(rows), variable=np.concatenate(variables), value=np.concatenate(values),
                     detail=np.concatenate(reasons))
 

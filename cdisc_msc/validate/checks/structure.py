@@ -9,6 +9,7 @@ import pandas as pd
 from cdisc_msc.validate.checks.util import duplicated_records, findings, text
 from cdisc_msc.validate.engine import CheckContext, SkipCheck, register
 from cdisc_msc.validate.igmeta import domain_variables
+from cdisc_msc.validate.package import spread
 
 
 def ig_table_name(ctx: CheckContext) -> str:
@@ -164,6 +165,5 @@ def domain_value(ctx: CheckContext) -> pd.DataFrame | None:
     meta = ctx.dataset_meta()
     expected = (meta.domain if meta is not None and meta.domain else name[:2] if len(name) > 2 else name)
     codes, uniques = ctx.ds.codes("DOMAIN")
-    other = np.append(pd.Series(uniques, dtype=object).ne(expected).to_numpy(dtype=bool), False)  # last: missing
-    rows = np.flatnonzero(other[codes])
+    rows = np.flatnonzero(spread(pd.Series(uniques, dtype=object).ne(expected).to_numpy(dtype=bool), codes, False))
     return findings(rows, variable="DOMAIN", value=uniques[codes[rows]], detail=expected)

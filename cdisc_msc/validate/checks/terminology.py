@@ -7,7 +7,7 @@ import pandas as pd
 from cdisc_msc.spec.ct import DEFAULT_VERSION, load_ct
 from cdisc_msc.validate.checks.util import findings, one_to_one, texts_of
 from cdisc_msc.validate.engine import CheckContext, register
-from cdisc_msc.validate.package import DatasetData
+from cdisc_msc.validate.package import DatasetData, spread
 from cdisc_msc.validate.igmeta import domain_variables
 
 CODE_NAME_PAIRS = (("{p}TESTCD", "{p}TEST"), ("TSPARMCD", "TSPARM"), ("QNAM", "QLABEL"), ("IETESTCD", "IETEST"))
@@ -17,8 +17,7 @@ def _outside(ds: DatasetData, variable: str, allowed: frozenset[str] | set[str],
     """Records whose value (as text) is not in ``allowed``; each distinct value is looked up once."""
     codes, _ = ds.codes(variable)
     shown = texts_of(ds, variable)
-    outside = np.append(~pd.Series(shown, dtype=object).isin(allowed).to_numpy(), False)  # last slot: missing
-    rows = np.flatnonzero(outside[codes])
+    rows = np.flatnonzero(spread(~pd.Series(shown, dtype=object).isin(allowed).to_numpy(), codes, False))
     return findings(rows, variable=variable, value=shown[codes[rows]], detail=detail)
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from cdisc_msc.validate.checks.util import findings
 from cdisc_msc.validate.engine import CheckContext, register
-from cdisc_msc.validate.package import read_member_name
+from cdisc_msc.validate.package import read_member_name, spread
 
 RECORD = 80
 LIBRARY = b"HEADER RECORD*******LIBRARY HEADER RECORD!!!!!!!000000000000000000000000000000  "
@@ -158,10 +158,9 @@ def xpt_ascii(ctx: CheckContext) -> pd.DataFrame:
             continue
         codes, uniques = ctx.ds.codes(c.name)
         ascii_ = np.fromiter(map(str.isascii, map(str, uniques)), dtype=bool, count=len(uniques))  # per distinct value
-        non_ascii = np.append(~ascii_, False)  # last slot: missing
-        if not non_ascii.any():
+        if ascii_.all():
             continue
-        rows = np.flatnonzero(non_ascii[codes])
+        rows = np.flatnonzero(spread(~ascii_, codes, False))
         out.append(findings(rows, variable=c.name, value=uniques[codes[rows]]))
     return pd.concat(out) if out else None
 

@@ -224,7 +224,7 @@ def sort_key(ds: "DatasetData", name: str) -> np.ndarray:
     values = None if ds.is_text(name) else ds.series(name).to_numpy()
     if values is not None and values.dtype == np.float64 and not np.isneginf(values).any():
         return np.where(np.isnan(values), -np.inf, values)  # no factorisation of the numbers needed
-    return np.append(ds.distinct_values(name, "rank", value_ranks, dtype=np.int64), -1)[ds.codes(name)[0]]
+    return ds.per_value(name, "rank", value_ranks, -1, dtype=np.int64)
 
 
 def duplicated_records(ds: "DatasetData", columns: list[str]) -> np.ndarray:
