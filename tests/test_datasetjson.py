@@ -265,10 +265,11 @@ def test_leading_groups_written_padded_where_the_next_ones_cover_it():
 def test_merged_groups_with_missing_values_equal_json_dumps():
     """Adjacent columns merged into one group (few combinations), some with missing values (their
     token moved first in the combination table): rows equal json.dumps of each row."""
-    from cdisc_msc.io.datasetjson import _combined, _token_table, encoded_rows
+    from cdisc_msc.io.datasetjson import _token_table, encoded_rows
+    from cdisc_msc.io.segments import combine
 
-    table, lengths = _combined(_token_table([b"[1", b"[333"]), _token_table([b',"x"]', b",null]"]))
-    assert [bytes(r[:k]) for r, k in zip(table, lengths)] == [b'[1,"x"]', b"[1,null]", b'[333,"x"]', b"[333,null]"]
+    both = combine(_token_table([b"[1", b"[333"]), _token_table([b',"x"]', b",null]"]))
+    assert [bytes(r[:k]) for r, k in zip(both.data, both.lengths)] == [b'[1,"x"]', b"[1,null]", b'[333,"x"]', b"[333,null]"]
     rng = np.random.default_rng(3)
     n = 2000
     frame = pd.DataFrame({

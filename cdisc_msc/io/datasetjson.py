@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -34,7 +34,8 @@ import pandas as pd
 
 from cdisc_msc.io.columns import Factorized, FrameColumns, columns_for, factorize_column
 from cdisc_msc.io.meta import XptDataset, XptVariable
-from cdisc_msc.io.xpt import REUSED_AFTER, write_atomically
+from cdisc_msc.io.segments import Member, Segment, Table, at_offsets, merge_adjacent
+from cdisc_msc.io.xpt import RotatingBuffers, write_atomically
 from cdisc_msc.problems import InputError, Problem, ProblemReport
 
 DATASET_JSON_VERSION = "1.1.0"
@@ -242,8 +243,6 @@ ROWS_PER_CHUNK = 16_384
 into them (16,384 rows took 10-15 % less CPU than 32,768 at 10,000 subjects)."""
 MERGED_TOKENS = 1 << 14
 """Adjacent columns are packed as one item while all combinations of their tokens are at most this many."""
-PAD = b"\0"
-"""Padding of the fixed-width items (always overwritten)."""
 
 
 @dataclass(frozen=True)
@@ -302,100 +301,35 @@ def column_tokens(values: pd.Series, column: dict[str, Any], dataset: str, repor
     return _Tokens(factorized.codes, _encode_each(converted), factorized.has_missing)
 
 
-@dataclass(frozen=True)
-class _Group:
-    """Adjacent columns packed as one item: every combination of their framed tokens,
-    padded to the widest (``data``) with their true ``lengths``, indexed by the combined codes."""
+def _token_table(tokens: list[bytes]) -> Table:
+    """Tokens as a (tokens, widest) uint8 table padded with NULs, and their lengths.
 
-    members: list[_Tokens]
-    data: np.ndarray  # V<width>
-    lengths: np.ndarray
-    _cut: dict[int, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
-
-    @property
-    def width(self) -> int:
-        return self.data.dtype.itemsize
-
-    def codes(self, start: int, stop: int) -> np.ndarray:
-        """Rows ``start:stop``: the index of each row's combination in ``data``."""
-        first, *rest = self.members
-        if not rest:
-            return first.codes[start:stop]  # code -1 takes the last token
-        out = first.codes[start:stop].astype(np.int64)
-        if first.missing:  # in a group a missing value's token comes first: code -1 -> 0
-            out += 1
-        for col in rest:
-            out *= len(col.tokens)
-            out += col.codes[start:stop]
-            if col.missing:
-                out += 1
-        return out
-
-    def exact(self, length: int) -> np.ndarray:
-        """The items cut to ``length`` bytes (``V<length>``): the tokens of that length, unpadded."""
-        if length not in self._cut:
-            table = self.data.view(np.uint8).reshape(len(self.data), self.width)[:, :length]
-            self._cut[length] = np.ascontiguousarray(table).view(f"V{length}").reshape(-1)
-        return self._cut[length]
-
-
-def _token_table(tokens: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    """Tokens as a (tokens, widest) uint8 table padded with ``PAD``, and their lengths."""
+    >>> t = _token_table([b"1", b"22"]); t.data.tolist(), t.lengths.tolist()
+    ([[49, 0], [50, 50]], [1, 2])
+    """
     lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
     width = int(lengths.max())
-    table = np.frombuffer(b"".join([t.ljust(width, PAD) for t in tokens]), dtype=np.uint8)
-    return table.reshape(len(tokens), width), lengths
+    table = np.frombuffer(b"".join([t.ljust(width, b"\0") for t in tokens]), dtype=np.uint8)
+    return Table(table.reshape(len(tokens), width), lengths)
 
 
-def _combined(left: tuple[np.ndarray, np.ndarray], right: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Every token of ``left`` followed by every token of ``right`` (left major), as ``_token_table``
-    gives for the concatenated bytes: the widest combination is the widest left + the widest right.
-
-    >>> table, lengths = _combined(_token_table([b"[1", b"[22"]), _token_table([b",A]", b",]"]))
-    >>> [bytes(r) for r in table], lengths.tolist()
-    ([b'[1,A]\\x00', b'[1,]\\x00\\x00', b'[22,A]', b'[22,]\\x00'], [5, 4, 6, 5])
-    """
-    (a, a_lengths), (b, b_lengths) = left, right
-    rows, width = len(a) * len(b), a.shape[1] + b.shape[1]
-    out = np.full((rows, width), PAD[0], dtype=np.uint8)
-    out[:, :a.shape[1]] = np.repeat(a, len(b), axis=0)
-    starts = np.repeat(a_lengths, len(b))  # the right token goes right after the left one, over its padding
-    items = np.tile(np.ascontiguousarray(b).view(f"V{b.shape[1]}").reshape(-1), len(a))
-    _at_offsets(out.reshape(-1), b.shape[1])[np.arange(rows) * width + starts] = items
-    return out, starts + np.tile(b_lengths, len(a))
-
-
-def _groups(columns: list[_Tokens], end: bytes) -> list[_Group]:
+def _groups(columns: list[_Tokens], end: bytes) -> list[Segment]:
     """The columns framed (``[`` before the first, ``,`` between, ``end`` after the last) and
     packed left to right into groups of adjacent columns (few combinations: few wide items).
 
     >>> [bytes(x) for x in _groups([_Tokens(np.array([0]), [b'"A"']), _Tokens(np.array([1]), [b"1", b"22"])],
-    ...                             b"]")[0].data]
+    ...                             b"]")[0].items]
     [b'["A",1]\\x00', b'["A",22]']
     """
-    groups: list[tuple[list[_Tokens], tuple[np.ndarray, np.ndarray]]] = []
     last = len(columns) - 1
-    # a combined table larger than the rows costs more to build than it saves (small datasets)
-    limit = min(MERGED_TOKENS, len(columns[0].codes)) if columns else MERGED_TOKENS
-    for j, col in enumerate(columns):
-        prefix, suffix = b"[" if j == 0 else b",", end if j == last else b""
-        framed = [prefix + t + suffix for t in col.tokens]
-        col = _Tokens(col.codes, framed, col.missing)
-        table = _token_table(framed)
-        if groups and len(groups[-1][1][0]) * len(framed) <= max(limit, len(groups[-1][1][0]), len(framed)):
-            members, combined = groups[-1]
-            if len(members) == 1 and members[0].missing:  # first member: its missing token moves first
-                combined = (np.roll(combined[0], 1, axis=0), np.roll(combined[1], 1))
-            if col.missing:
-                table = (np.roll(table[0], 1, axis=0), np.roll(table[1], 1))
-            groups[-1] = (members + [col], _combined(combined, table))
-        else:
-            groups.append(([col], table))
-    return [_Group(members, np.ascontiguousarray(table).view(f"V{table.shape[1]}").reshape(-1), lengths)
-            for members, (table, lengths) in groups]
+    framed = [[(b"[" if j == 0 else b",") + t + (end if j == last else b"") for t in col.tokens]
+              for j, col in enumerate(columns)]
+    return merge_adjacent([(Member(col.codes, len(tokens), col.missing), _token_table(tokens))
+                           for col, tokens in zip(columns, framed)],
+                          MERGED_TOKENS, len(columns[0].codes) if columns else MERGED_TOKENS)
 
 
-def _repaired(groups: list[_Group]) -> int:
+def _repaired(groups: list[Segment]) -> int:
     """How many leading groups ``_row_bytes`` writes last, after the others.
 
     A group's item is written whole, padding included, at its row position,
@@ -415,7 +349,7 @@ def _repaired(groups: list[_Group]) -> int:
     return count
 
 
-def _leading_exact(groups: list[_Group]) -> list[bool]:
+def _leading_exact(groups: list[Segment]) -> list[bool]:
     """For each leading group written last (``_repaired``), whether it is written exactly.
 
     They are written in order too, so a group's padding is harmless when the
@@ -429,30 +363,8 @@ def _leading_exact(groups: list[_Group]) -> list[bool]:
     return [g.width - low > rest for g, low, rest in zip(leading, shortest, after)]
 
 
-def _at_offsets(buffer: np.ndarray, width: int) -> np.ndarray:
-    """``buffer`` as overlapping ``V<width>`` items, item p starting at byte p: writing item p
-    writes ``width`` bytes at offset p."""
-    return np.ndarray(shape=(len(buffer) - width + 1,), dtype=f"V{width}", buffer=buffer, strides=(1,))
-
-
-class _Buffers:
-    """Byte buffers handed out in turn, each grown as needed: a buffer is handed out again only
-    after ``count - 1`` others were (so a chunk stays valid while the next ones are made)."""
-
-    def __init__(self, count: int) -> None:
-        self._slots = [np.empty(0, dtype=np.uint8) for _ in range(count)]
-        self._next = 0
-
-    def take(self, size: int) -> np.ndarray:
-        """A uint8 buffer of at least ``size`` bytes."""
-        i, self._next = self._next, (self._next + 1) % len(self._slots)
-        if len(self._slots[i]) < size:
-            self._slots[i] = np.empty(size + size // 4, dtype=np.uint8)  # room for the next, wider chunk
-        return self._slots[i]
-
-
-def _row_bytes(groups: list[_Group], start: int, stop: int, leading: list[bool] | None = None,
-               buffers: _Buffers | None = None) -> np.ndarray:
+def _row_bytes(groups: list[Segment], start: int, stop: int, leading: list[bool] | None = None,
+               buffers: RotatingBuffers | None = None) -> np.ndarray:
     """Rows ``start:stop`` as JSON text (a uint8 array): each group's item written at its byte
     offset in the rows, group after group (its padding overwritten by what follows, see
     ``_repaired``), the ``leading`` groups last (``_leading_exact``: True where written exactly).
@@ -474,17 +386,17 @@ def _row_bytes(groups: list[_Group], start: int, stop: int, leading: list[bool] 
         if j < repaired:
             offsets.append(offset.copy())
         else:
-            _at_offsets(out, group.width)[offset] = group.data[code]
+            at_offsets(out, group.width)[offset] = group.items[code]
         offset += length
     for group, code, length, at, exact in zip(groups, codes, lengths, offsets, leading):
         sizes = np.unique(group.lengths)
         if not exact or len(sizes) == 1:  # padding overwritten by the next leading groups, or none
-            _at_offsets(out, group.width)[at] = group.data[code]
+            at_offsets(out, group.width)[at] = group.items[code]
             continue
         for size in sizes.tolist():  # the tokens of each length, cut to it
             rows = length == size
             if rows.any():
-                _at_offsets(out, size)[at[rows]] = group.exact(size)[code[rows]]
+                at_offsets(out, size)[at[rows]] = group.cut(size)[code[rows]]
     return out[:total]
 
 
@@ -514,7 +426,7 @@ def encoded_rows(frame: pd.DataFrame, columns: list[dict[str, Any]], dataset: st
         return
     groups = _groups(tokens, b"]\n" if ndjson else b"],")  # JSON: every row but the last is followed by a comma
     leading = _leading_exact(groups)
-    buffers = _Buffers(REUSED_AFTER + 1) if reuse_buffers else None
+    buffers = RotatingBuffers() if reuse_buffers else None
     for start in range(0, len(frame), rows_per_chunk):
         stop = min(start + rows_per_chunk, len(frame))
         chunk = _row_bytes(groups, start, stop, leading, buffers)
