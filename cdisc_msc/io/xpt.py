@@ -40,7 +40,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from cdisc_msc.io.columns import FrameColumns, columns_for
+from cdisc_msc.io.columns import FrameColumns, _factorize_numbers, columns_for
 from cdisc_msc.io.ibm import IBM_MAX_EXCLUSIVE, IBM_MIN, MISSING_CODES, ibm_representable, ieee_to_ibm
 from cdisc_msc.io.meta import (
     NUMERIC_LENGTH, SPECIAL_MISSING_TEXT, SasFormat, XptDataset, XptVariable, from_spec, parse_format,
@@ -928,9 +928,18 @@ def _row_hash(words: list[np.ndarray]) -> np.ndarray:
 
 
 def _first_rows(codes: np.ndarray) -> np.ndarray:
-    """The first record of each code (codes numbered 0.. in order of first use)."""
-    first = np.empty(int(codes.max()) + 1, dtype=np.intp)
-    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1, dtype=np.intp)
+    """The first record of each code (codes numbered 0.. in order of first use, at least one record).
+
+    A code first appears where a run of equal codes starts: only the run starts are
+    scattered (few in sorted data), the last write of each code being its first run.
+
+    >>> _first_rows(np.array([0, 0, 1, 0, 2, 1])).tolist()
+    [0, 2, 4]
+    """
+    starts = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
+    run_codes = codes[starts]
+    first = np.empty(int(run_codes.max()) + 1, dtype=np.intp)
+    first[run_codes[::-1]] = starts[::-1]
     return first
 
 
@@ -943,24 +952,17 @@ def _factorize_exact(words: list[np.ndarray]) -> np.ndarray:
     return codes
 
 
-FEW_RUNS = 4
-"""Keys are factorised by runs of equal adjacent keys when there are fewer runs than records / FEW_RUNS."""
-
-
 def _factorize_key(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Codes (in order of first use) of one integer key per record and the first record of each code.
 
     Sorted or grouped data (subjects, parameters, visits) repeat a key over runs of
-    records: when runs are few only the first key of each run is hashed.
+    records: ``cdisc_msc.io.columns`` then hashes only the first key of each run.
+
+    >>> codes, first = _factorize_key(np.array([9, 9, 4, 4, 9], dtype=np.uint64))
+    >>> codes.tolist(), first.tolist()
+    ([0, 0, 1, 1, 0], [0, 2])
     """
-    n = len(key)
-    starts = np.flatnonzero(key[1:] != key[:-1]) + 1
-    if len(starts) < n // FEW_RUNS:
-        starts = np.concatenate(([0], starts))
-        run_codes, _ = pd.factorize(key[starts])
-        codes = np.repeat(run_codes.astype(np.int32), np.diff(starts, append=n))  # int32: what TextColumn keeps
-        return codes, starts[_first_rows(run_codes)]
-    codes, _ = pd.factorize(key)
+    codes, _ = _factorize_numbers(key)
     return codes, _first_rows(codes)
 
 
