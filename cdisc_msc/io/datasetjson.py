@@ -127,13 +127,9 @@ def _iso(numbers: np.ndarray, kind: str) -> list[str | None]:
     return out.tolist()
 
 
-def _shortest(x: float) -> int | float:
-    """An integral float as an int (JSON ``42``), other floats unchanged."""
-    return int(x) if x.is_integer() and abs(x) <= 2.0 ** 53 else x
-
-
 def _shortest_all(numbers: np.ndarray) -> np.ndarray:
-    """``_shortest`` of each number, vectorised: integral floats within 2**53 as Python ints.
+    """Each number in its shortest JSON form: integral floats within 2**53 as Python ints (JSON ``42``),
+    other floats unchanged.
 
     >>> _shortest_all(np.array([42.0, 2.5, -0.0, np.inf, 2.0 ** 60])).tolist()
     [42, 2.5, 0, inf, 1.152921504606847e+18]
@@ -209,20 +205,6 @@ def _header(
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-
-
-def dataset_rows(frame: pd.DataFrame, columns: list[dict[str, Any]], dataset: str) -> list[list]:
-    """The rows, column by column converted, then zipped; raises ``DatasetJsonError`` on bad values."""
-    report = ProblemReport()
-    missing = [c["name"] for c in columns if c["name"] not in frame.columns]
-    for name in missing:
-        report.add(Problem(file=dataset, column=name, code="DSJ_MISSING_COLUMN", message="column not in the frame"))
-    if report.has_errors:
-        raise DatasetJsonError(f"cannot write Dataset-JSON for {dataset}", report)
-    values = [column_values(frame[c["name"]], c, dataset, report) for c in columns]
-    if report.has_errors:
-        raise DatasetJsonError(f"cannot write Dataset-JSON for {dataset}", report)
-    return [list(row) for row in zip(*values)] if values else [[] for _ in range(len(frame))]
 
 
 def _merge_columns(derived: list[dict[str, Any]], given: Iterable[dict[str, Any]] | None) -> list[dict[str, Any]]:
@@ -403,8 +385,8 @@ def _row_bytes(groups: list[Segment], start: int, stop: int, leading: list[bool]
 def encoded_rows(frame: pd.DataFrame, columns: list[dict[str, Any]], dataset: str, ndjson: bool = False,
                  rows_per_chunk: int = ROWS_PER_CHUNK, frame_columns: FrameColumns | None = None,
                  reuse_buffers: bool = False) -> Iterator[bytes | memoryview]:
-    """The rows as JSON text in chunks, the same bytes as ``_dumps`` of each row of ``dataset_rows``
-    (comma-separated for ``.json``, one per line for NDJSON); raises ``DatasetJsonError``.
+    """The rows as JSON text in chunks, the same bytes as ``_dumps`` of each row of ``column_values``
+    of every column (comma-separated for ``.json``, one per line for NDJSON); raises ``DatasetJsonError``.
 
     ``frame_columns``: the frame's column cache (``cdisc_msc.io.columns``), shared with the other writers.
     With ``reuse_buffers`` the chunks are memoryviews of a few buffers used in turn, each valid
@@ -483,5 +465,5 @@ def write_dataset_json(
     return target
 
 
-__all__ = ["DatasetJsonError", "column_metadata", "column_tokens", "dataset_rows", "encoded_rows", "temporal_kind",
+__all__ = ["DatasetJsonError", "column_metadata", "column_tokens", "encoded_rows", "temporal_kind",
            "write_dataset_json"]
