@@ -8,7 +8,7 @@ from cdisc_msc.io.segments import Member, Table, combine, combined_codes, merge_
 
 
 def _fixed(*rows: bytes) -> Table:
-    return Table.fixed(np.frombuffer(b"".join(rows), dtype=np.uint8).reshape(len(rows), len(rows[0])))
+    return Table(np.frombuffer(b"".join(rows), dtype=np.uint8).reshape(len(rows), len(rows[0])))
 
 
 def _rows(items: np.ndarray, lengths: np.ndarray) -> list[bytes]:
@@ -88,3 +88,15 @@ def test_cut_items_keep_only_their_length():
     [segment] = merge_adjacent([(x, table)], most=10, records=2)
     assert segment.cut(2).tolist() == [b"ab", b"cd"]
     assert segment.cut(2) is segment.cut(2)  # cut once, kept
+
+
+def test_fixed_width_tables_combine_without_lengths_and_mixed_ones_with():
+    """XPT values take their whole width (no lengths kept); a fixed left before a padded right
+    gives each combination the left width plus the right row's length."""
+    fixed = combine(_fixed(b"ab", b"cd"), _fixed(b"1", b"2"))
+    assert fixed.lengths is None and fixed.row_lengths().tolist() == [3, 3, 3, 3]
+    assert _rows(fixed.data, fixed.row_lengths()) == [b"ab1", b"ab2", b"cd1", b"cd2"]
+    right = Table(np.frombuffer(b"x\0yz", dtype=np.uint8).reshape(2, 2), np.array([1, 2]))
+    mixed = combine(_fixed(b"a", b"b"), right)
+    assert mixed.lengths.tolist() == [2, 3, 2, 3]
+    assert _rows(mixed.data, mixed.lengths) == [b"ax", b"ayz", b"bx", b"byz"]

@@ -21,30 +21,30 @@ PAD = 0
 @dataclass(frozen=True)
 class Table:
     """Byte values of one column or of adjacent columns: ``data`` is a (rows, width) uint8 table,
-    row r holding ``lengths[r]`` bytes followed by padding (fixed-width values: no padding)."""
+    row r holding ``lengths[r]`` bytes followed by padding; ``lengths`` None: every row takes the
+    whole width (fixed-width values, e.g. XPT record bytes)."""
 
     data: np.ndarray
-    lengths: np.ndarray
-
-    @classmethod
-    def fixed(cls, data: np.ndarray) -> "Table":
-        """Values that all take the whole width (XPT record bytes).
-
-        >>> Table.fixed(np.zeros((2, 8), dtype=np.uint8)).lengths.tolist()
-        [8, 8]
-        """
-        return cls(data, np.full(len(data), data.shape[1], dtype=np.int64))
+    lengths: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.data)
 
+    def row_lengths(self) -> np.ndarray:
+        """The byte length of each row.
+
+        >>> Table(np.zeros((2, 8), dtype=np.uint8)).row_lengths().tolist()
+        [8, 8]
+        """
+        return np.full(len(self.data), self.data.shape[1], dtype=np.int64) if self.lengths is None else self.lengths
+
     def missing_first(self) -> "Table":
         """The last row (a missing value's) moved first: in a combined table code -1 becomes 0.
 
-        >>> Table.fixed(np.array([[1], [2], [0]], dtype=np.uint8)).missing_first().data.ravel().tolist()
+        >>> Table(np.array([[1], [2], [0]], dtype=np.uint8)).missing_first().data.ravel().tolist()
         [0, 1, 2]
         """
-        return Table(np.roll(self.data, 1, axis=0), np.roll(self.lengths, 1))
+        return Table(np.roll(self.data, 1, axis=0), None if self.lengths is None else np.roll(self.lengths, 1))
 
 
 def combine(left: Table, right: Table) -> Table:
@@ -52,21 +52,23 @@ def combine(left: Table, right: Table) -> Table:
     right after the left row's length: the widest combination is the widest left + the widest right.
 
     >>> t = combine(Table(np.array([[7, 0], [8, 9]], dtype=np.uint8), np.array([1, 2])),
-    ...             Table.fixed(np.array([[1], [2]], dtype=np.uint8)))
+    ...             Table(np.array([[1], [2]], dtype=np.uint8)))
     >>> t.data.tolist(), t.lengths.tolist()
     ([[7, 1, 0], [7, 2, 0], [8, 9, 1], [8, 9, 2]], [2, 2, 3, 3])
     """
     a, b = left.data, right.data
     rows, width = len(a) * len(b), a.shape[1] + b.shape[1]
-    lengths = np.repeat(left.lengths, len(b)) + np.tile(right.lengths, len(a))
-    if bool((left.lengths == a.shape[1]).all()):  # fixed-width left rows: the right bytes follow them
-        return Table(np.concatenate([np.repeat(a, len(b), axis=0), np.tile(b, (len(a), 1))], axis=1), lengths)
+    if left.lengths is None or bool((left.lengths == a.shape[1]).all()):  # the right bytes follow each left row
+        data = np.concatenate([np.repeat(a, len(b), axis=0), np.tile(b, (len(a), 1))], axis=1)
+        if left.lengths is None and right.lengths is None:
+            return Table(data)
+        return Table(data, np.repeat(left.row_lengths(), len(b)) + np.tile(right.row_lengths(), len(a)))
     out = np.full((rows, width), PAD, dtype=np.uint8)
     out[:, :a.shape[1]] = np.repeat(a, len(b), axis=0)
     starts = np.repeat(left.lengths, len(b))  # the right row goes right after the left one, over its padding
     items = np.tile(np.ascontiguousarray(b).view(f"V{b.shape[1]}").reshape(-1), len(a))
     at_offsets(out.reshape(-1), b.shape[1])[np.arange(rows) * width + starts] = items
-    return Table(out, lengths)
+    return Table(out, starts + np.tile(right.row_lengths(), len(a)))
 
 
 def at_offsets(buffer: np.ndarray, width: int) -> np.ndarray:
@@ -116,7 +118,8 @@ def combined_codes(members: list[Member], start: int, stop: int) -> np.ndarray:
 class Segment:
     """Adjacent columns (``columns``: their positions) packed as one item per record: ``items``
     (``V<width>``) holds every combination of their values, padded to the widest, with their true
-    ``lengths``, indexed by ``codes``. A column without a table is a segment alone with no items."""
+    ``lengths`` (None: all take the width), indexed by ``codes``. A column without a table is a
+    segment alone with no items."""
 
     columns: range
     members: list[Member]
@@ -146,7 +149,7 @@ def merge_adjacent(columns: list[tuple[Member, Table] | None], most: int, record
     records (a table larger than the records costs more to build than it saves), or to the larger
     of the two tables. A column given as None (no table) is a segment alone.
 
-    >>> one = (Member(np.array([0, 1]), 2, False), Table.fixed(np.array([[65], [66]], dtype=np.uint8)))
+    >>> one = (Member(np.array([0, 1]), 2, False), Table(np.array([[65], [66]], dtype=np.uint8)))
     >>> [(s.columns, s.items.tolist()) for s in merge_adjacent([one, one], most=4, records=10)]
     [(range(0, 2), [b'AA', b'AB', b'BA', b'BB'])]
     >>> [s.columns for s in merge_adjacent([one, None, one], most=4, records=2)]

@@ -565,7 +565,7 @@ def _value_table(v: XptVariable, prepared: _Prepared) -> tuple[Member, Table] | 
         table, codes = column.table(v.length), column.codes
     if not factorized.has_missing:  # the missing value's row is never used
         table = table[:-1]
-    return Member(codes, len(table), factorized.has_missing), Table.fixed(table)
+    return Member(codes, len(table), factorized.has_missing), Table(table)
 
 
 def _segments(meta: XptDataset, prepared: _Prepared) -> list[Segment]:
