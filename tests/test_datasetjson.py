@@ -314,6 +314,8 @@ def test_encode_each_text_with_missing_values():
     """Text with None (ISO dates with missing ones): each value as ``_dumps`` gives it."""
     from cdisc_msc.io.datasetjson import _encode_each
 
-    assert _encode_each(["2023-01-26", None, 'a","b', None, "é"]) == [
+    assert _encode_each(["2023-01-26", None, 'a","b', None, "é"]).tolist() == [
         b'"2023-01-26"', b"null", b'"a\\",\\"b"', b"null", '"é"'.encode("utf-8")]
-    assert _encode_each([None, "x"]) == [b"null", b'"x"']
+    assert _encode_each([None, "x"]).tolist() == [b"null", b'"x"']
+    assert _encode_each([None, "x"]).dtype == "S4"  # as wide as the widest token
+    assert _encode_each([]).tolist() == [] and _encode_each([""]).tolist() == [b'""']

@@ -24,10 +24,11 @@ Combinations", "Date/Time Variables", "Decimal Variables", "Row Data"):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -67,10 +68,17 @@ def temporal_kind(variable: XptVariable) -> str | None:
     return None
 
 
-def _numbers(values: pd.Series) -> np.ndarray:
-    """float64 values with every missing (NaN, None, pd.NA, ``.A``-style strings) as NaN."""
+def _numbers(values: pd.Series | np.ndarray) -> np.ndarray:
+    """float64 values with every missing (NaN, None, pd.NA, ``.A``-style strings) as NaN.
+
+    >>> _numbers(np.array([1, None, ".A", 2.5], dtype=object)).tolist()
+    [1.0, nan, nan, 2.5]
+    """
     if values.dtype == object:
+        values = pd.Series(values, dtype=object, copy=False)
         values = pd.to_numeric(values.where(~values.map(lambda x: isinstance(x, str))), errors="coerce")
+    if isinstance(values, np.ndarray):  # a numpy numeric array holds no missing value but NaN
+        return values.astype(np.float64, copy=False)
     return values.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
@@ -146,8 +154,13 @@ def _decimal_text(x: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def column_values(values: pd.Series, column: dict[str, Any], dataset: str, report: ProblemReport) -> list:
-    """The JSON values of one column for its dataType/targetDataType (problems go to ``report``)."""
+def column_values(values: pd.Series | np.ndarray, column: dict[str, Any], dataset: str, report: ProblemReport) -> list:
+    """The JSON values of one column (a Series, or a numpy array: no pandas cost per column) for its
+    dataType/targetDataType (problems go to ``report``).
+
+    >>> column_values(np.array([2.0, np.nan]), {"name": "N", "dataType": "float"}, "T", ProblemReport())
+    [2, None]
+    """
     data_type, target = column["dataType"], column.get("targetDataType")
     if data_type in ("date", "datetime", "time") and target == "integer":
         try:
@@ -156,7 +169,8 @@ def column_values(values: pd.Series, column: dict[str, Any], dataset: str, repor
             report.add(file=dataset, column=column["name"], code="DSJ_TIME", message=str(error))
             return [None] * len(values)
     if data_type in ("string", "date", "datetime", "time", "URI"):
-        text = values.to_numpy(dtype=object)  # numpy, not pandas ``where``: a fixed cost per column less
+        # numpy, not pandas ``where``: a fixed cost per column less
+        text = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values.astype(object)
         missing = pd.isna(text)
         if missing.any():
             text = text.copy()
@@ -233,30 +247,35 @@ class _Tokens:
     that of a missing value, when ``missing``)."""
 
     codes: np.ndarray
-    tokens: list[bytes]
+    tokens: np.ndarray  # S<widest>, or a list of bytes
     missing: bool = False
 
 
-def _encode_each(values: list) -> list[bytes]:
-    """``_dumps(v)`` of each value as UTF-8, many values in one ``json`` call.
+def _encode_each(values: list) -> np.ndarray:
+    """``_dumps(v)`` of each value as UTF-8, many values in one ``json`` call: an ``S`` array
+    (NUL padded; JSON text never holds a NUL byte, it escapes it).
 
     Numbers, booleans and None never hold a comma; in a list of strings the
     three characters ``","`` only occur between two values (a quote inside a
     string is always escaped), so one encoded list splits back into the values.
 
-    >>> _encode_each([1, 2.5, None]), _encode_each(['a","b', "c"])
+    >>> _encode_each([1, 2.5, None]).tolist(), _encode_each(['a","b', "c"]).tolist()
     ([b'1', b'2.5', b'null'], [b'"a\\\\",\\\\"b"', b'"c"'])
     """
     if len(values) < 2:
-        return [_dumps(v).encode("utf-8") for v in values]
+        return np.array([_dumps(v).encode("utf-8") for v in values], dtype=np.bytes_)
     if pd.api.types.infer_dtype(values, skipna=False) == "string":  # all str (the usual text column), in C
-        return [f'"{t}"'.encode("utf-8") for t in _dumps(values)[2:-2].split('","')]
+        inner = np.array(_dumps(values).encode("utf-8")[2:-2].split(b'","'), dtype=np.bytes_)
+        return np.strings.add(np.strings.add(b'"', inner), b'"')
     if not any(isinstance(v, str) for v in values):
-        return [t.encode("utf-8") for t in _dumps(values)[1:-1].split(",")]
+        return np.array(_dumps(values).encode("utf-8")[1:-1].split(b","), dtype=np.bytes_)
     if all(isinstance(v, str) or v is None for v in values):  # ISO dates with missing ones: the text in one call
-        text = iter(_encode_each([v for v in values if v is not None]))
-        return [b"null" if v is None else next(text) for v in values]
-    return [_dumps(v).encode("utf-8") for v in values]
+        present = np.array([v is not None for v in values], dtype=bool)
+        text = _encode_each([v for v in values if v is not None])
+        out = np.full(len(values), b"null", dtype=f"S{max(text.dtype.itemsize, 4)}")
+        out[present] = text
+        return out
+    return np.array([_dumps(v).encode("utf-8") for v in values], dtype=np.bytes_)
 
 
 def column_tokens(values: pd.Series, column: dict[str, Any], dataset: str, report: ProblemReport,
@@ -268,31 +287,51 @@ def column_tokens(values: pd.Series, column: dict[str, Any], dataset: str, repor
     """
     if factorized is None:
         factorized = factorize_column(values)
+    return _tokens(factorized, values.dtype, column, dataset, report, lambda: values)
+
+
+def _distinct(factorized: Factorized, dtype: Any) -> pd.Series | np.ndarray:
+    """The distinct values of a column of ``dtype``, then a missing one when code -1 is used
+    (code -1 takes the last token): a numpy array, or a Series for extension dtypes.
+
+    >>> _distinct(factorize_column(pd.Series([2.5, None, 2.5])), np.dtype(float)).tolist()
+    [2.5, nan]
+    """
     uniques = factorized.uniques
-    if values.dtype == object:  # code -1 takes the last token: that of a missing value
+    if dtype == object:
         objects = np.asarray(uniques, dtype=object)
-        distinct = pd.Series(np.append(objects, None) if factorized.has_missing else objects, dtype=object)
-    else:
-        distinct = pd.Series(uniques, dtype=values.dtype)
-        if factorized.has_missing:
-            distinct = pd.concat([distinct, pd.Series([None], dtype=values.dtype)], ignore_index=True)
+        return np.append(objects, None) if factorized.has_missing else objects
+    if isinstance(dtype, np.dtype) and isinstance(uniques, np.ndarray):  # NaN is its only missing value
+        return np.append(uniques, np.nan) if factorized.has_missing else uniques
+    distinct = pd.Series(uniques, dtype=dtype)
+    if factorized.has_missing:
+        distinct = pd.concat([distinct, pd.Series([None], dtype=dtype)], ignore_index=True)
+    return distinct
+
+
+def _tokens(factorized: Factorized, dtype: Any, column: dict[str, Any], dataset: str, report: ProblemReport,
+            whole: Callable[[], pd.Series]) -> _Tokens:
+    """``column_tokens`` of a factorised column of ``dtype``; ``whole()`` gives the column, only
+    needed when a value has a problem (reported with its row number)."""
     own = ProblemReport()
-    converted = column_values(distinct, column, dataset, own)
+    converted = column_values(_distinct(factorized, dtype), column, dataset, own)
     if own.problems:  # report the problems with the row numbers of the whole column
-        column_values(values, column, dataset, report)
+        column_values(whole(), column, dataset, report)
     return _Tokens(factorized.codes, _encode_each(converted), factorized.has_missing)
 
 
-def _token_table(tokens: list[bytes]) -> Table:
+def _token_table(tokens: np.ndarray | list[bytes]) -> Table:
     """Tokens as a (tokens, widest) uint8 table padded with NULs, and their lengths.
 
     >>> t = _token_table([b"1", b"22"]); t.data.tolist(), t.lengths.tolist()
     ([[49, 0], [50, 50]], [1, 2])
     """
-    lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+    tokens = np.asarray(tokens, dtype=np.bytes_)
+    lengths = np.strings.str_len(tokens).astype(np.int64)
     width = int(lengths.max())
-    table = np.frombuffer(b"".join([t.ljust(width, b"\0") for t in tokens]), dtype=np.uint8)
-    return Table(table.reshape(len(tokens), width), lengths)
+    if tokens.dtype.itemsize != width:  # wider than the widest token: cut to it
+        tokens = tokens.astype(f"S{width}")
+    return Table(np.ascontiguousarray(tokens).view(np.uint8).reshape(len(tokens), width), lengths)
 
 
 def _groups(columns: list[_Tokens], end: bytes) -> list[Segment]:
@@ -304,11 +343,12 @@ def _groups(columns: list[_Tokens], end: bytes) -> list[Segment]:
     [b'["A",1]\\x00', b'["A",22]']
     """
     last = len(columns) - 1
-    framed = [[(b"[" if j == 0 else b",") + t + (end if j == last else b"") for t in col.tokens]
-              for j, col in enumerate(columns)]
-    return merge_adjacent([(Member(col.codes, len(tokens), col.missing), _token_table(tokens))
-                           for col, tokens in zip(columns, framed)],
-                          MERGED_TOKENS, len(columns[0].codes) if columns else MERGED_TOKENS)
+    tables = []
+    for j, col in enumerate(columns):
+        framed = np.strings.add(np.strings.add(b"[" if j == 0 else b",", np.asarray(col.tokens, dtype=np.bytes_)),
+                                end if j == last else b"")
+        tables.append((Member(col.codes, len(framed), col.missing), _token_table(framed)))
+    return merge_adjacent(tables, MERGED_TOKENS, len(columns[0].codes) if columns else MERGED_TOKENS)
 
 
 def _repaired(groups: list[Segment]) -> int:
@@ -398,7 +438,9 @@ def encoded_rows(frame: pd.DataFrame, columns: list[dict[str, Any]], dataset: st
     if report.has_errors:
         raise DatasetJsonError(f"cannot write Dataset-JSON for {dataset}", report)
     cache = columns_for(frame, frame_columns)
-    tokens = [column_tokens(frame[c["name"]], c, dataset, report, cache.get(c["name"])) for c in columns]
+    dtypes = dict(zip(frame.columns, frame.dtypes))  # no Series per column: the column only for a problem
+    tokens = [_tokens(cache.get(c["name"]), dtypes[c["name"]], c, dataset, report,
+                      functools.partial(frame.__getitem__, c["name"])) for c in columns]
     if report.has_errors:
         raise DatasetJsonError(f"cannot write Dataset-JSON for {dataset}", report)
     if not len(frame):
