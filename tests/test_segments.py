@@ -100,3 +100,11 @@ def test_fixed_width_tables_combine_without_lengths_and_mixed_ones_with():
     mixed = combine(_fixed(b"a", b"b"), right)
     assert mixed.lengths.tolist() == [2, 3, 2, 3]
     assert _rows(mixed.data, mixed.lengths) == [b"ax", b"ayz", b"bx", b"byz"]
+
+
+def test_combined_codes_of_three_members_fold_the_missing_values():
+    """Rows 2 (+ missing), 3, 2 (+ missing): row = ((a + 1) * 3 + b) * 3 + (c + 1)."""
+    members = [Member(np.array([-1, 1, 0]), 3, True), Member(np.array([2, 0, 1]), 3, False),
+               Member(np.array([1, -1, 0]), 3, True)]
+    assert combined_codes(members, 0, 3).tolist() == [8, 18, 13]
+    assert combined_codes(members, 0, 3).dtype == np.int32

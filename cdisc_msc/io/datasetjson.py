@@ -264,12 +264,14 @@ def _encode_each(values: list) -> np.ndarray:
     """
     if len(values) < 2:
         return np.array([_dumps(v).encode("utf-8") for v in values], dtype=np.bytes_)
-    if pd.api.types.infer_dtype(values, skipna=False) == "string":  # all str (the usual text column), in C
+    types = set(map(type, values))  # the few types of the values, found in C
+    text = [issubclass(t, str) for t in types]
+    if all(text):  # all str (the usual text column)
         inner = np.array(_dumps(values).encode("utf-8")[2:-2].split(b'","'), dtype=np.bytes_)
         return np.strings.add(np.strings.add(b'"', inner), b'"')
-    if not any(isinstance(v, str) for v in values):
+    if not any(text):
         return np.array(_dumps(values).encode("utf-8")[1:-1].split(b","), dtype=np.bytes_)
-    if all(isinstance(v, str) or v is None for v in values):  # ISO dates with missing ones: the text in one call
+    if all(is_text or t is type(None) for t, is_text in zip(types, text)):  # ISO dates with missing ones
         present = np.array([v is not None for v in values], dtype=bool)
         text = _encode_each([v for v in values if v is not None])
         out = np.full(len(values), b"null", dtype=f"S{max(text.dtype.itemsize, 4)}")
@@ -408,17 +410,17 @@ def _row_bytes(groups: list[Segment], start: int, stop: int, leading: list[bool]
         if j < repaired:
             offsets.append(offset.copy())
         else:
-            at_offsets(out, group.width)[offset] = group.items[code]
+            at_offsets(out, group.width)[offset] = group.gather(code)
         offset += length
     for group, code, length, at, exact in zip(groups, codes, lengths, offsets, leading):
         sizes = np.unique(group.lengths)
         if not exact or len(sizes) == 1:  # padding overwritten by the next leading groups, or none
-            at_offsets(out, group.width)[at] = group.items[code]
+            at_offsets(out, group.width)[at] = group.gather(code)
             continue
         for size in sizes.tolist():  # the tokens of each length, cut to it
             rows = length == size
             if rows.any():
-                at_offsets(out, size)[at[rows]] = group.cut(size)[code[rows]]
+                at_offsets(out, size)[at[rows]] = group.gather(code[rows], size)
     return out[:total]
 
 

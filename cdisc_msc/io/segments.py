@@ -10,6 +10,7 @@ each record's row in the combined table.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -95,6 +96,10 @@ def combined_codes(members: list[Member], start: int, stop: int) -> np.ndarray:
     """Records ``start:stop``: each one's row in the table combining ``members`` (left major;
     in a combination a missing value's row comes first, so code -1 counts as 0).
 
+    The rows are summed Horner-wise with the +1 of the missing values folded into one
+    constant, in int32 when the table has fewer than 2**31 rows (always, in practice):
+    half the memory traffic of int64, the bulk of the cost.
+
     >>> combined_codes([Member(np.array([0, 1, -1]), 3, True), Member(np.array([1, 0, 1]), 2, False)], 0, 3).tolist()
     [3, 4, 1]
     >>> combined_codes([Member(np.array([0, -1]), 2, True)], 0, 2).tolist()  # alone: -1 is the last row
@@ -103,14 +108,15 @@ def combined_codes(members: list[Member], start: int, stop: int) -> np.ndarray:
     first, *rest = members
     if not rest:
         return first.codes[start:stop]
-    out = first.codes[start:stop].astype(np.int64)
-    if first.missing:
-        out += 1
+    rows = math.prod(member.rows for member in members)
+    out = first.codes[start:stop].astype(np.int32 if rows < 2 ** 31 else np.int64)
+    shift = int(first.missing)
     for member in rest:
         out *= member.rows
         out += member.codes[start:stop]
-        if member.missing:
-            out += 1
+        shift = shift * member.rows + int(member.missing)
+    if shift:
+        out += shift
     return out
 
 
@@ -134,6 +140,17 @@ class Segment:
     def codes(self, start: int, stop: int) -> np.ndarray:
         """Records ``start:stop``: the index of each record's combination in ``items``."""
         return combined_codes(self.members, start, stop)
+
+    def gather(self, codes: np.ndarray, length: int | None = None) -> np.ndarray:
+        """The items of ``codes`` (``codes(start, stop)``), cut to ``length`` bytes when given.
+
+        ``np.take``: two to three times faster than fancy indexing on ``V<width>`` items.
+
+        >>> seg = merge_adjacent([(Member(np.array([1, 0]), 2, False), Table(np.array([[65, 66], [67, 68]], np.uint8)))], 9, 2)[0]
+        >>> seg.gather(np.array([1, 1, 0])).tolist(), seg.gather(np.array([0]), 1).tolist()
+        ([b'CD', b'CD', b'AB'], [b'A'])
+        """
+        return np.take(self.items if length is None else self.cut(length), codes)
 
     def cut(self, length: int) -> np.ndarray:
         """The items cut to ``length`` bytes (``V<length>``): the rows of that length, unpadded."""

@@ -612,7 +612,7 @@ def pack_records(meta: XptDataset, prepared: _Prepared, start: int, stop: int, o
             numbers, codes = prepared.numbers[meta.variables[seg.columns.start].name]
             records[f"s{j}"] = ieee_to_ibm(numbers[start:stop], None if codes is None else codes[start:stop])
         else:
-            records[f"s{j}"] = seg.items[seg.codes(start, stop)]
+            records[f"s{j}"] = seg.gather(seg.codes(start, stop))
     return memoryview(out[:size])
 
 
