@@ -40,7 +40,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from cdisc_msc.io.columns import FrameColumns, _factorize_numbers, columns_for
+from cdisc_msc.io.columns import FrameColumns, _factorize_numbers, _run_starts, _spread_runs, columns_for
 from cdisc_msc.io.ibm import IBM_MAX_EXCLUSIVE, IBM_MIN, MISSING_CODES, ibm_representable, ieee_to_ibm
 from cdisc_msc.io.meta import (
     NUMERIC_LENGTH, SPECIAL_MISSING_TEXT, SasFormat, XptDataset, XptVariable, from_spec, parse_format,
@@ -937,18 +937,13 @@ def _row_hash(words: list[np.ndarray]) -> np.ndarray:
 
 
 def _first_rows(codes: np.ndarray) -> np.ndarray:
-    """The first record of each code (codes numbered 0.. in order of first use, at least one record).
-
-    A code first appears where a run of equal codes starts: only the run starts are
-    scattered (few in sorted data), the last write of each code being its first run.
+    """The first record of each code (codes numbered 0.. in order of first use).
 
     >>> _first_rows(np.array([0, 0, 1, 0, 2, 1])).tolist()
     [0, 2, 4]
     """
-    starts = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
-    run_codes = codes[starts]
-    first = np.empty(int(run_codes.max()) + 1, dtype=np.intp)
-    first[run_codes[::-1]] = starts[::-1]
+    first = np.empty(int(codes.max()) + 1, dtype=np.intp)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1, dtype=np.intp)
     return first
 
 
@@ -965,14 +960,19 @@ def _factorize_key(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Codes (in order of first use) of one integer key per record and the first record of each code.
 
     Sorted or grouped data (subjects, parameters, visits) repeat a key over runs of
-    records: ``cdisc_msc.io.columns`` then hashes only the first key of each run.
+    records: then only the first key of each run is factorised, as ``cdisc_msc.io.columns``
+    does, and the first records are found among the run starts.
 
     >>> codes, first = _factorize_key(np.array([9, 9, 4, 4, 9], dtype=np.uint64))
     >>> codes.tolist(), first.tolist()
     ([0, 0, 1, 1, 0], [0, 2])
     """
-    codes, _ = _factorize_numbers(key)
-    return codes, _first_rows(codes)
+    starts = _run_starts(key)
+    if starts is None:
+        codes, _ = pd.factorize(key)
+        return codes, _first_rows(codes)
+    run_codes, uniques = _factorize_numbers(key[starts])
+    return _spread_runs(run_codes, len(uniques), starts, len(key)), starts[_first_rows(run_codes)]
 
 
 def _factorize_words(words: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
