@@ -264,14 +264,14 @@ def _encode_each(values: list) -> np.ndarray:
     """
     if len(values) < 2:
         return np.array([_dumps(v).encode("utf-8") for v in values], dtype=np.bytes_)
-    types = set(map(type, values))  # the few types of the values, found in C
-    text = [issubclass(t, str) for t in types]
-    if all(text):  # all str (the usual text column)
+    types = list(set(map(type, values)))  # the few types of the values, found in C
+    is_text = [issubclass(t, str) for t in types]
+    if all(is_text):  # all str (the usual text column)
         inner = np.array(_dumps(values).encode("utf-8")[2:-2].split(b'","'), dtype=np.bytes_)
         return np.strings.add(np.strings.add(b'"', inner), b'"')
-    if not any(text):
+    if not any(is_text):
         return np.array(_dumps(values).encode("utf-8")[1:-1].split(b","), dtype=np.bytes_)
-    if all(is_text or t is type(None) for t, is_text in zip(types, text)):  # ISO dates with missing ones
+    if all(text or t is type(None) for t, text in zip(types, is_text)):  # ISO dates with missing ones
         present = np.array([v is not None for v in values], dtype=bool)
         text = _encode_each([v for v in values if v is not None])
         out = np.full(len(values), b"null", dtype=f"S{max(text.dtype.itemsize, 4)}")
