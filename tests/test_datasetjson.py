@@ -213,11 +213,22 @@ def test_reused_buffers_give_the_same_chunks_as_copies():
     assert len(rows) == n
 
 
+def _reference_rows(frame: pd.DataFrame, columns: list[dict]) -> list[list]:
+    """Slow reference: each column converted row by row (``column_values``), then zipped into rows."""
+    from cdisc_msc.io.datasetjson import column_values
+    from cdisc_msc.problems import ProblemReport
+
+    report = ProblemReport()
+    values = [column_values(frame[c["name"]], c, "T", report) for c in columns]
+    assert not report.problems
+    return [list(row) for row in zip(*values)]
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_row_assembly_equals_json_dumps_of_each_row(seed):
     """Random widths, missing values and column counts: the padded group writes (and the leading
     groups written last, padded or exactly) give the bytes of json.dumps row by row."""
-    from cdisc_msc.io.datasetjson import dataset_rows, encoded_rows
+    from cdisc_msc.io.datasetjson import encoded_rows
 
     rng = np.random.default_rng(seed)
     n = int(rng.integers(1, 400))
@@ -233,7 +244,7 @@ def test_row_assembly_equals_json_dumps_of_each_row(seed):
             frame[f"C{j}"], dtype = pd.Series(values), "float"
         columns.append({"name": f"C{j}", "dataType": dtype})
     frame = pd.DataFrame(frame)
-    rows = dataset_rows(frame, columns, "T")
+    rows = _reference_rows(frame, columns)
     expected = ",".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in rows).encode("utf-8")
     for chunk_rows in (1, 7, 1000):
         assert b"".join(encoded_rows(frame, columns, "T", rows_per_chunk=chunk_rows)) == expected
@@ -265,10 +276,11 @@ def test_leading_groups_written_padded_where_the_next_ones_cover_it():
 def test_merged_groups_with_missing_values_equal_json_dumps():
     """Adjacent columns merged into one group (few combinations), some with missing values (their
     token moved first in the combination table): rows equal json.dumps of each row."""
-    from cdisc_msc.io.datasetjson import _combined, _token_table, encoded_rows
+    from cdisc_msc.io.datasetjson import _token_table, encoded_rows
+    from cdisc_msc.io.segments import combine
 
-    table, lengths = _combined(_token_table([b"[1", b"[333"]), _token_table([b',"x"]', b",null]"]))
-    assert [bytes(r[:k]) for r, k in zip(table, lengths)] == [b'[1,"x"]', b"[1,null]", b'[333,"x"]', b"[333,null]"]
+    both = combine(_token_table([b"[1", b"[333"]), _token_table([b',"x"]', b",null]"]))
+    assert [bytes(r[:k]) for r, k in zip(both.data, both.lengths)] == [b'[1,"x"]', b"[1,null]", b'[333,"x"]', b"[333,null]"]
     rng = np.random.default_rng(3)
     n = 2000
     frame = pd.DataFrame({
@@ -285,8 +297,11 @@ def test_merged_groups_with_missing_values_equal_json_dumps():
 
 
 def test_shortest_all_matches_shortest_per_value():
-    """Vectorised ``_shortest``: same values and types (ints only for integral floats within 2**53)."""
-    from cdisc_msc.io.datasetjson import _shortest, _shortest_all
+    """Vectorised: the same values and types as the scalar rule (ints only for integral floats within 2**53)."""
+    from cdisc_msc.io.datasetjson import _shortest_all
+
+    def _shortest(x: float) -> int | float:
+        return int(x) if x.is_integer() and abs(x) <= 2.0 ** 53 else x
 
     numbers = np.array([0.0, -0.0, 7.0, -3.0, 2.5, np.inf, -np.inf, 2.0 ** 53, 2.0 ** 53 + 2, 1e300, 5e-324])
     got = _shortest_all(numbers).tolist()
@@ -299,6 +314,8 @@ def test_encode_each_text_with_missing_values():
     """Text with None (ISO dates with missing ones): each value as ``_dumps`` gives it."""
     from cdisc_msc.io.datasetjson import _encode_each
 
-    assert _encode_each(["2023-01-26", None, 'a","b', None, "é"]) == [
+    assert _encode_each(["2023-01-26", None, 'a","b', None, "é"]).tolist() == [
         b'"2023-01-26"', b"null", b'"a\\",\\"b"', b"null", '"é"'.encode("utf-8")]
-    assert _encode_each([None, "x"]) == [b"null", b'"x"']
+    assert _encode_each([None, "x"]).tolist() == [b"null", b'"x"']
+    assert _encode_each([None, "x"]).dtype == "S4"  # as wide as the widest token
+    assert _encode_each([]).tolist() == [] and _encode_each([""]).tolist() == [b'""']

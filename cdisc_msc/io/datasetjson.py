@@ -24,17 +24,19 @@ Combinations", "Date/Time Variables", "Decimal Variables", "Row Data"):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
 
 from cdisc_msc.io.columns import Factorized, FrameColumns, columns_for, factorize_column
 from cdisc_msc.io.meta import XptDataset, XptVariable
-from cdisc_msc.io.xpt import REUSED_AFTER, write_atomically
+from cdisc_msc.io.segments import Member, Segment, Table, at_offsets, merge_adjacent
+from cdisc_msc.io.xpt import RotatingBuffers, write_atomically
 from cdisc_msc.problems import InputError, Problem, ProblemReport
 
 DATASET_JSON_VERSION = "1.1.0"
@@ -66,10 +68,17 @@ def temporal_kind(variable: XptVariable) -> str | None:
     return None
 
 
-def _numbers(values: pd.Series) -> np.ndarray:
-    """float64 values with every missing (NaN, None, pd.NA, ``.A``-style strings) as NaN."""
+def _numbers(values: pd.Series | np.ndarray) -> np.ndarray:
+    """float64 values with every missing (NaN, None, pd.NA, ``.A``-style strings) as NaN.
+
+    >>> _numbers(np.array([1, None, ".A", 2.5], dtype=object)).tolist()
+    [1.0, nan, nan, 2.5]
+    """
     if values.dtype == object:
+        values = pd.Series(values, dtype=object, copy=False)
         values = pd.to_numeric(values.where(~values.map(lambda x: isinstance(x, str))), errors="coerce")
+    if isinstance(values, np.ndarray):  # a numpy numeric array holds no missing value but NaN
+        return values.astype(np.float64, copy=False)
     return values.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
@@ -126,13 +135,9 @@ def _iso(numbers: np.ndarray, kind: str) -> list[str | None]:
     return out.tolist()
 
 
-def _shortest(x: float) -> int | float:
-    """An integral float as an int (JSON ``42``), other floats unchanged."""
-    return int(x) if x.is_integer() and abs(x) <= 2.0 ** 53 else x
-
-
 def _shortest_all(numbers: np.ndarray) -> np.ndarray:
-    """``_shortest`` of each number, vectorised: integral floats within 2**53 as Python ints.
+    """Each number in its shortest JSON form: integral floats within 2**53 as Python ints (JSON ``42``),
+    other floats unchanged.
 
     >>> _shortest_all(np.array([42.0, 2.5, -0.0, np.inf, 2.0 ** 60])).tolist()
     [42, 2.5, 0, inf, 1.152921504606847e+18]
@@ -149,8 +154,13 @@ def _decimal_text(x: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def column_values(values: pd.Series, column: dict[str, Any], dataset: str, report: ProblemReport) -> list:
-    """The JSON values of one column for its dataType/targetDataType (problems go to ``report``)."""
+def column_values(values: pd.Series | np.ndarray, column: dict[str, Any], dataset: str, report: ProblemReport) -> list:
+    """The JSON values of one column (a Series, or a numpy array: no pandas cost per column) for its
+    dataType/targetDataType (problems go to ``report``).
+
+    >>> column_values(np.array([2.0, np.nan]), {"name": "N", "dataType": "float"}, "T", ProblemReport())
+    [2, None]
+    """
     data_type, target = column["dataType"], column.get("targetDataType")
     if data_type in ("date", "datetime", "time") and target == "integer":
         try:
@@ -159,7 +169,8 @@ def column_values(values: pd.Series, column: dict[str, Any], dataset: str, repor
             report.add(file=dataset, column=column["name"], code="DSJ_TIME", message=str(error))
             return [None] * len(values)
     if data_type in ("string", "date", "datetime", "time", "URI"):
-        text = values.to_numpy(dtype=object)  # numpy, not pandas ``where``: a fixed cost per column less
+        # numpy, not pandas ``where``: a fixed cost per column less
+        text = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values.astype(object)
         missing = pd.isna(text)
         if missing.any():
             text = text.copy()
@@ -210,20 +221,6 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
-def dataset_rows(frame: pd.DataFrame, columns: list[dict[str, Any]], dataset: str) -> list[list]:
-    """The rows, column by column converted, then zipped; raises ``DatasetJsonError`` on bad values."""
-    report = ProblemReport()
-    missing = [c["name"] for c in columns if c["name"] not in frame.columns]
-    for name in missing:
-        report.add(Problem(file=dataset, column=name, code="DSJ_MISSING_COLUMN", message="column not in the frame"))
-    if report.has_errors:
-        raise DatasetJsonError(f"cannot write Dataset-JSON for {dataset}", report)
-    values = [column_values(frame[c["name"]], c, dataset, report) for c in columns]
-    if report.has_errors:
-        raise DatasetJsonError(f"cannot write Dataset-JSON for {dataset}", report)
-    return [list(row) for row in zip(*values)] if values else [[] for _ in range(len(frame))]
-
-
 def _merge_columns(derived: list[dict[str, Any]], given: Iterable[dict[str, Any]] | None) -> list[dict[str, Any]]:
     """Given column definitions (e.g. from define.xml) replace the derived ones of the same name."""
     if given is None:
@@ -242,8 +239,6 @@ ROWS_PER_CHUNK = 16_384
 into them (16,384 rows took 10-15 % less CPU than 32,768 at 10,000 subjects)."""
 MERGED_TOKENS = 1 << 14
 """Adjacent columns are packed as one item while all combinations of their tokens are at most this many."""
-PAD = b"\0"
-"""Padding of the fixed-width items (always overwritten)."""
 
 
 @dataclass(frozen=True)
@@ -252,30 +247,37 @@ class _Tokens:
     that of a missing value, when ``missing``)."""
 
     codes: np.ndarray
-    tokens: list[bytes]
+    tokens: np.ndarray  # S<widest>, or a list of bytes
     missing: bool = False
 
 
-def _encode_each(values: list) -> list[bytes]:
-    """``_dumps(v)`` of each value as UTF-8, many values in one ``json`` call.
+def _encode_each(values: list) -> np.ndarray:
+    """``_dumps(v)`` of each value as UTF-8, many values in one ``json`` call: an ``S`` array
+    (NUL padded; JSON text never holds a NUL byte, it escapes it).
 
     Numbers, booleans and None never hold a comma; in a list of strings the
     three characters ``","`` only occur between two values (a quote inside a
     string is always escaped), so one encoded list splits back into the values.
 
-    >>> _encode_each([1, 2.5, None]), _encode_each(['a","b', "c"])
+    >>> _encode_each([1, 2.5, None]).tolist(), _encode_each(['a","b', "c"]).tolist()
     ([b'1', b'2.5', b'null'], [b'"a\\\\",\\\\"b"', b'"c"'])
     """
     if len(values) < 2:
-        return [_dumps(v).encode("utf-8") for v in values]
-    if pd.api.types.infer_dtype(values, skipna=False) == "string":  # all str (the usual text column), in C
-        return [f'"{t}"'.encode("utf-8") for t in _dumps(values)[2:-2].split('","')]
-    if not any(isinstance(v, str) for v in values):
-        return [t.encode("utf-8") for t in _dumps(values)[1:-1].split(",")]
-    if all(isinstance(v, str) or v is None for v in values):  # ISO dates with missing ones: the text in one call
-        text = iter(_encode_each([v for v in values if v is not None]))
-        return [b"null" if v is None else next(text) for v in values]
-    return [_dumps(v).encode("utf-8") for v in values]
+        return np.array([_dumps(v).encode("utf-8") for v in values], dtype=np.bytes_)
+    types = list(set(map(type, values)))  # the few types of the values, found in C
+    is_text = [issubclass(t, str) for t in types]
+    if all(is_text):  # all str (the usual text column)
+        inner = np.array(_dumps(values).encode("utf-8")[2:-2].split(b'","'), dtype=np.bytes_)
+        return np.strings.add(np.strings.add(b'"', inner), b'"')
+    if not any(is_text):
+        return np.array(_dumps(values).encode("utf-8")[1:-1].split(b","), dtype=np.bytes_)
+    if all(text or t is type(None) for t, text in zip(types, is_text)):  # ISO dates with missing ones
+        present = np.array([v is not None for v in values], dtype=bool)
+        text = _encode_each([v for v in values if v is not None])
+        out = np.full(len(values), b"null", dtype=f"S{max(text.dtype.itemsize, 4)}")
+        out[present] = text
+        return out
+    return np.array([_dumps(v).encode("utf-8") for v in values], dtype=np.bytes_)
 
 
 def column_tokens(values: pd.Series, column: dict[str, Any], dataset: str, report: ProblemReport,
@@ -287,115 +289,71 @@ def column_tokens(values: pd.Series, column: dict[str, Any], dataset: str, repor
     """
     if factorized is None:
         factorized = factorize_column(values)
+    return _tokens(factorized, values.dtype, column, dataset, report, lambda: values)
+
+
+def _distinct(factorized: Factorized, dtype: Any) -> pd.Series | np.ndarray:
+    """The distinct values of a column of ``dtype``, then a missing one when code -1 is used
+    (code -1 takes the last token): a numpy array, or a Series for extension dtypes.
+
+    >>> _distinct(factorize_column(pd.Series([2.5, None, 2.5])), np.dtype(float)).tolist()
+    [2.5, nan]
+    """
     uniques = factorized.uniques
-    if values.dtype == object:  # code -1 takes the last token: that of a missing value
+    if dtype == object:
         objects = np.asarray(uniques, dtype=object)
-        distinct = pd.Series(np.append(objects, None) if factorized.has_missing else objects, dtype=object)
-    else:
-        distinct = pd.Series(uniques, dtype=values.dtype)
-        if factorized.has_missing:
-            distinct = pd.concat([distinct, pd.Series([None], dtype=values.dtype)], ignore_index=True)
+        return np.append(objects, None) if factorized.has_missing else objects
+    if isinstance(dtype, np.dtype) and isinstance(uniques, np.ndarray):  # NaN is its only missing value
+        return np.append(uniques, np.nan) if factorized.has_missing else uniques
+    distinct = pd.Series(uniques, dtype=dtype)
+    if factorized.has_missing:
+        distinct = pd.concat([distinct, pd.Series([None], dtype=dtype)], ignore_index=True)
+    return distinct
+
+
+def _tokens(factorized: Factorized, dtype: Any, column: dict[str, Any], dataset: str, report: ProblemReport,
+            whole: Callable[[], pd.Series]) -> _Tokens:
+    """``column_tokens`` of a factorised column of ``dtype``; ``whole()`` gives the column, only
+    needed when a value has a problem (reported with its row number)."""
     own = ProblemReport()
-    converted = column_values(distinct, column, dataset, own)
+    converted = column_values(_distinct(factorized, dtype), column, dataset, own)
     if own.problems:  # report the problems with the row numbers of the whole column
-        column_values(values, column, dataset, report)
+        column_values(whole(), column, dataset, report)
     return _Tokens(factorized.codes, _encode_each(converted), factorized.has_missing)
 
 
-@dataclass(frozen=True)
-class _Group:
-    """Adjacent columns packed as one item: every combination of their framed tokens,
-    padded to the widest (``data``) with their true ``lengths``, indexed by the combined codes."""
+def _token_table(tokens: np.ndarray | list[bytes]) -> Table:
+    """Tokens as a (tokens, widest) uint8 table padded with NULs, and their lengths.
 
-    members: list[_Tokens]
-    data: np.ndarray  # V<width>
-    lengths: np.ndarray
-    _cut: dict[int, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
-
-    @property
-    def width(self) -> int:
-        return self.data.dtype.itemsize
-
-    def codes(self, start: int, stop: int) -> np.ndarray:
-        """Rows ``start:stop``: the index of each row's combination in ``data``."""
-        first, *rest = self.members
-        if not rest:
-            return first.codes[start:stop]  # code -1 takes the last token
-        out = first.codes[start:stop].astype(np.int64)
-        if first.missing:  # in a group a missing value's token comes first: code -1 -> 0
-            out += 1
-        for col in rest:
-            out *= len(col.tokens)
-            out += col.codes[start:stop]
-            if col.missing:
-                out += 1
-        return out
-
-    def exact(self, length: int) -> np.ndarray:
-        """The items cut to ``length`` bytes (``V<length>``): the tokens of that length, unpadded."""
-        if length not in self._cut:
-            table = self.data.view(np.uint8).reshape(len(self.data), self.width)[:, :length]
-            self._cut[length] = np.ascontiguousarray(table).view(f"V{length}").reshape(-1)
-        return self._cut[length]
-
-
-def _token_table(tokens: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    """Tokens as a (tokens, widest) uint8 table padded with ``PAD``, and their lengths."""
-    lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
-    width = int(lengths.max())
-    table = np.frombuffer(b"".join([t.ljust(width, PAD) for t in tokens]), dtype=np.uint8)
-    return table.reshape(len(tokens), width), lengths
-
-
-def _combined(left: tuple[np.ndarray, np.ndarray], right: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Every token of ``left`` followed by every token of ``right`` (left major), as ``_token_table``
-    gives for the concatenated bytes: the widest combination is the widest left + the widest right.
-
-    >>> table, lengths = _combined(_token_table([b"[1", b"[22"]), _token_table([b",A]", b",]"]))
-    >>> [bytes(r) for r in table], lengths.tolist()
-    ([b'[1,A]\\x00', b'[1,]\\x00\\x00', b'[22,A]', b'[22,]\\x00'], [5, 4, 6, 5])
+    >>> t = _token_table([b"1", b"22"]); t.data.tolist(), t.lengths.tolist()
+    ([[49, 0], [50, 50]], [1, 2])
     """
-    (a, a_lengths), (b, b_lengths) = left, right
-    rows, width = len(a) * len(b), a.shape[1] + b.shape[1]
-    out = np.full((rows, width), PAD[0], dtype=np.uint8)
-    out[:, :a.shape[1]] = np.repeat(a, len(b), axis=0)
-    starts = np.repeat(a_lengths, len(b))  # the right token goes right after the left one, over its padding
-    items = np.tile(np.ascontiguousarray(b).view(f"V{b.shape[1]}").reshape(-1), len(a))
-    _at_offsets(out.reshape(-1), b.shape[1])[np.arange(rows) * width + starts] = items
-    return out, starts + np.tile(b_lengths, len(a))
+    tokens = np.asarray(tokens, dtype=np.bytes_)
+    lengths = np.strings.str_len(tokens).astype(np.int64)
+    width = int(lengths.max())
+    if tokens.dtype.itemsize != width:  # wider than the widest token: cut to it
+        tokens = tokens.astype(f"S{width}")
+    return Table(np.ascontiguousarray(tokens).view(np.uint8).reshape(len(tokens), width), lengths)
 
 
-def _groups(columns: list[_Tokens], end: bytes) -> list[_Group]:
+def _groups(columns: list[_Tokens], end: bytes) -> list[Segment]:
     """The columns framed (``[`` before the first, ``,`` between, ``end`` after the last) and
     packed left to right into groups of adjacent columns (few combinations: few wide items).
 
     >>> [bytes(x) for x in _groups([_Tokens(np.array([0]), [b'"A"']), _Tokens(np.array([1]), [b"1", b"22"])],
-    ...                             b"]")[0].data]
+    ...                             b"]")[0].items]
     [b'["A",1]\\x00', b'["A",22]']
     """
-    groups: list[tuple[list[_Tokens], tuple[np.ndarray, np.ndarray]]] = []
     last = len(columns) - 1
-    # a combined table larger than the rows costs more to build than it saves (small datasets)
-    limit = min(MERGED_TOKENS, len(columns[0].codes)) if columns else MERGED_TOKENS
+    tables = []
     for j, col in enumerate(columns):
-        prefix, suffix = b"[" if j == 0 else b",", end if j == last else b""
-        framed = [prefix + t + suffix for t in col.tokens]
-        col = _Tokens(col.codes, framed, col.missing)
-        table = _token_table(framed)
-        if groups and len(groups[-1][1][0]) * len(framed) <= max(limit, len(groups[-1][1][0]), len(framed)):
-            members, combined = groups[-1]
-            if len(members) == 1 and members[0].missing:  # first member: its missing token moves first
-                combined = (np.roll(combined[0], 1, axis=0), np.roll(combined[1], 1))
-            if col.missing:
-                table = (np.roll(table[0], 1, axis=0), np.roll(table[1], 1))
-            groups[-1] = (members + [col], _combined(combined, table))
-        else:
-            groups.append(([col], table))
-    return [_Group(members, np.ascontiguousarray(table).view(f"V{table.shape[1]}").reshape(-1), lengths)
-            for members, (table, lengths) in groups]
+        framed = np.strings.add(np.strings.add(b"[" if j == 0 else b",", np.asarray(col.tokens, dtype=np.bytes_)),
+                                end if j == last else b"")
+        tables.append((Member(col.codes, len(framed), col.missing), _token_table(framed)))
+    return merge_adjacent(tables, MERGED_TOKENS, len(columns[0].codes) if columns else MERGED_TOKENS)
 
 
-def _repaired(groups: list[_Group]) -> int:
+def _repaired(groups: list[Segment]) -> int:
     """How many leading groups ``_row_bytes`` writes last, after the others.
 
     A group's item is written whole, padding included, at its row position,
@@ -415,7 +373,7 @@ def _repaired(groups: list[_Group]) -> int:
     return count
 
 
-def _leading_exact(groups: list[_Group]) -> list[bool]:
+def _leading_exact(groups: list[Segment]) -> list[bool]:
     """For each leading group written last (``_repaired``), whether it is written exactly.
 
     They are written in order too, so a group's padding is harmless when the
@@ -429,30 +387,8 @@ def _leading_exact(groups: list[_Group]) -> list[bool]:
     return [g.width - low > rest for g, low, rest in zip(leading, shortest, after)]
 
 
-def _at_offsets(buffer: np.ndarray, width: int) -> np.ndarray:
-    """``buffer`` as overlapping ``V<width>`` items, item p starting at byte p: writing item p
-    writes ``width`` bytes at offset p."""
-    return np.ndarray(shape=(len(buffer) - width + 1,), dtype=f"V{width}", buffer=buffer, strides=(1,))
-
-
-class _Buffers:
-    """Byte buffers handed out in turn, each grown as needed: a buffer is handed out again only
-    after ``count - 1`` others were (so a chunk stays valid while the next ones are made)."""
-
-    def __init__(self, count: int) -> None:
-        self._slots = [np.empty(0, dtype=np.uint8) for _ in range(count)]
-        self._next = 0
-
-    def take(self, size: int) -> np.ndarray:
-        """A uint8 buffer of at least ``size`` bytes."""
-        i, self._next = self._next, (self._next + 1) % len(self._slots)
-        if len(self._slots[i]) < size:
-            self._slots[i] = np.empty(size + size // 4, dtype=np.uint8)  # room for the next, wider chunk
-        return self._slots[i]
-
-
-def _row_bytes(groups: list[_Group], start: int, stop: int, leading: list[bool] | None = None,
-               buffers: _Buffers | None = None) -> np.ndarray:
+def _row_bytes(groups: list[Segment], start: int, stop: int, leading: list[bool] | None = None,
+               buffers: RotatingBuffers | None = None) -> np.ndarray:
     """Rows ``start:stop`` as JSON text (a uint8 array): each group's item written at its byte
     offset in the rows, group after group (its padding overwritten by what follows, see
     ``_repaired``), the ``leading`` groups last (``_leading_exact``: True where written exactly).
@@ -474,25 +410,25 @@ def _row_bytes(groups: list[_Group], start: int, stop: int, leading: list[bool] 
         if j < repaired:
             offsets.append(offset.copy())
         else:
-            _at_offsets(out, group.width)[offset] = group.data[code]
+            at_offsets(out, group.width)[offset] = group.gather(code)
         offset += length
     for group, code, length, at, exact in zip(groups, codes, lengths, offsets, leading):
         sizes = np.unique(group.lengths)
         if not exact or len(sizes) == 1:  # padding overwritten by the next leading groups, or none
-            _at_offsets(out, group.width)[at] = group.data[code]
+            at_offsets(out, group.width)[at] = group.gather(code)
             continue
         for size in sizes.tolist():  # the tokens of each length, cut to it
             rows = length == size
             if rows.any():
-                _at_offsets(out, size)[at[rows]] = group.exact(size)[code[rows]]
+                at_offsets(out, size)[at[rows]] = group.gather(code[rows], size)
     return out[:total]
 
 
 def encoded_rows(frame: pd.DataFrame, columns: list[dict[str, Any]], dataset: str, ndjson: bool = False,
                  rows_per_chunk: int = ROWS_PER_CHUNK, frame_columns: FrameColumns | None = None,
                  reuse_buffers: bool = False) -> Iterator[bytes | memoryview]:
-    """The rows as JSON text in chunks, the same bytes as ``_dumps`` of each row of ``dataset_rows``
-    (comma-separated for ``.json``, one per line for NDJSON); raises ``DatasetJsonError``.
+    """The rows as JSON text in chunks, the same bytes as ``_dumps`` of each row of ``column_values``
+    of every column (comma-separated for ``.json``, one per line for NDJSON); raises ``DatasetJsonError``.
 
     ``frame_columns``: the frame's column cache (``cdisc_msc.io.columns``), shared with the other writers.
     With ``reuse_buffers`` the chunks are memoryviews of a few buffers used in turn, each valid
@@ -504,7 +440,9 @@ def encoded_rows(frame: pd.DataFrame, columns: list[dict[str, Any]], dataset: st
     if report.has_errors:
         raise DatasetJsonError(f"cannot write Dataset-JSON for {dataset}", report)
     cache = columns_for(frame, frame_columns)
-    tokens = [column_tokens(frame[c["name"]], c, dataset, report, cache.get(c["name"])) for c in columns]
+    dtypes = dict(zip(frame.columns, frame.dtypes))  # no Series per column: the column only for a problem
+    tokens = [_tokens(cache.get(c["name"]), dtypes[c["name"]], c, dataset, report,
+                      functools.partial(frame.__getitem__, c["name"])) for c in columns]
     if report.has_errors:
         raise DatasetJsonError(f"cannot write Dataset-JSON for {dataset}", report)
     if not len(frame):
@@ -514,7 +452,7 @@ def encoded_rows(frame: pd.DataFrame, columns: list[dict[str, Any]], dataset: st
         return
     groups = _groups(tokens, b"]\n" if ndjson else b"],")  # JSON: every row but the last is followed by a comma
     leading = _leading_exact(groups)
-    buffers = _Buffers(REUSED_AFTER + 1) if reuse_buffers else None
+    buffers = RotatingBuffers() if reuse_buffers else None
     for start in range(0, len(frame), rows_per_chunk):
         stop = min(start + rows_per_chunk, len(frame))
         chunk = _row_bytes(groups, start, stop, leading, buffers)
@@ -571,5 +509,5 @@ def write_dataset_json(
     return target
 
 
-__all__ = ["DatasetJsonError", "column_metadata", "column_tokens", "dataset_rows", "encoded_rows", "temporal_kind",
+__all__ = ["DatasetJsonError", "column_metadata", "column_tokens", "encoded_rows", "temporal_kind",
            "write_dataset_json"]

@@ -12,6 +12,7 @@ and the frame, resolving ``length: "data"`` to the longest actual value.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import TYPE_CHECKING, Literal
 
@@ -36,7 +37,10 @@ class _Model(BaseModel):
 
 
 class SasFormat(_Model):
-    """A SAS format or informat split as the NAMESTR record stores it."""
+    """A SAS format or informat split as the NAMESTR record stores it (immutable: ``parse_format``
+    hands out one shared instance per text)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = ""
     width: int = 0
@@ -51,8 +55,16 @@ class SasFormat(_Model):
         return f"{self.name}{width}.{decimals}"
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_format(text: str | None) -> SasFormat:
-    """Parse ``DATE9.``, ``E8601DA.``, ``8.2`` or ``$20.`` (a missing final period is added)."""
+    """Parse ``DATE9.``, ``E8601DA.``, ``8.2`` or ``$20.`` (a missing final period is added).
+
+    Cached: the writers parse each variable's format several times (checks, NAMESTR,
+    Dataset-JSON types), and a study has few distinct formats.
+
+    >>> parse_format("date9") is parse_format("date9"), str(parse_format("date9"))
+    (True, 'DATE9.')
+    """
     text = (text or "").strip().upper()
     if not text:
         return SasFormat()

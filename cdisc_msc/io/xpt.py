@@ -40,11 +40,12 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from cdisc_msc.io.columns import FrameColumns, columns_for
+from cdisc_msc.io.columns import FrameColumns, _factorize_numbers, _run_starts, _spread_runs, columns_for
 from cdisc_msc.io.ibm import IBM_MAX_EXCLUSIVE, IBM_MIN, MISSING_CODES, ibm_representable, ieee_to_ibm
 from cdisc_msc.io.meta import (
     NUMERIC_LENGTH, SPECIAL_MISSING_TEXT, SasFormat, XptDataset, XptVariable, from_spec, parse_format,
 )
+from cdisc_msc.io.segments import Member, Segment, Table, merge_adjacent
 from cdisc_msc.problems import InputError, Problem, ProblemReport
 from cdisc_msc.spec.model import Dataset
 
@@ -156,7 +157,9 @@ class _Prepared:
     """Per numeric variable: ``check_num_column``'s converted numbers (None, None for a numeric dtype)."""
     transliterations: list[Transliteration] = field(default_factory=list)
     columns: FrameColumns | None = None
-    segments: list["_Segment"] = field(default_factory=list)
+    segments: list[Segment] = field(default_factory=list)
+    record_dtype: np.dtype | None = None
+    """The record layout of ``segments``, made with them on the first chunk packed."""
 
 
 def _problem(meta: XptDataset, code: str, message: str, **where) -> Problem:
@@ -338,6 +341,18 @@ def _rows_with(bad_distinct: np.ndarray, codes: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.append(bad_distinct, False)[codes])
 
 
+def _float_values(uniques: np.ndarray | pd.api.extensions.ExtensionArray) -> np.ndarray:
+    """The distinct values of a numeric column as float64, missing ones (pd.NA) as NaN; a numpy
+    array without a pandas Series (a fixed cost per column less).
+
+    >>> _float_values(np.array([1, 2])).tolist(), _float_values(pd.array([3, None], dtype="Int64")).tolist()
+    ([1.0, 2.0], [3.0, nan])
+    """
+    if isinstance(uniques, np.ndarray):
+        return uniques.astype(np.float64)
+    return uniques.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
 def check_num_column(
     meta: XptDataset, variable: XptVariable, values: pd.Series, columns: FrameColumns | None = None,
 ) -> tuple[tuple[np.ndarray | None, np.ndarray | None] | None, list[Problem]]:
@@ -366,12 +381,11 @@ def check_num_column(
         if columns is None:
             columns = FrameColumns(pd.DataFrame({variable.name: values}, copy=False))
         factorized = columns.get(variable.name)
-        distinct = pd.Series(factorized.uniques)
-        numbers = distinct.to_numpy(dtype=np.float64, na_value=np.nan)  # one per distinct value
+        numbers = _float_values(factorized.uniques)  # one per distinct value
         row_codes = factorized.codes
         converted = (None, None)
         if pd.api.types.is_integer_dtype(dtype):
-            too_wide = (distinct.abs() > 2 ** 53).fillna(False).to_numpy(dtype=bool)
+            too_wide = (pd.Series(factorized.uniques).abs() > 2 ** 53).fillna(False).to_numpy(dtype=bool)
             if too_wide.any():
                 rows = _rows_with(too_wide, row_codes)
                 problems += _row_problems(meta, variable.name, rows, [str(values.iloc[r]) for r in rows[:MAX_ROWS_REPORTED]],
@@ -539,90 +553,42 @@ CHUNK_ROWS = 32768
 """Records packed per chunk: a few reused buffers of a few MB keep memory flat and page faults few."""
 MERGED_ROWS = 1 << 16
 """Adjacent variables are packed from one table while all combinations of their values are at most this many."""
+REUSED_AFTER = 2
+"""A part handed to ``write_atomically`` may be changed once this many more parts were handed over."""
 
 
-@dataclass(frozen=True)
-class _Segment:
-    """Adjacent variables of the record packed together.
-
-    ``table`` holds every combination of their values as record bytes (one
-    ``V<width>`` item each), indexed by the combined codes of ``members``
-    (codes, table rows, whether code -1 is used); a numeric variable with
-    special missing values has no table (None) and is converted chunk by chunk.
-    """
-
-    variables: list[XptVariable]
-    members: list[tuple[np.ndarray, int, bool]]
-    table: np.ndarray | None
-
-    def codes(self, start: int, stop: int) -> np.ndarray:
-        """Rows ``start:stop``: the index of each record's combination in ``table``."""
-        (first, _, missing), *rest = self.members
-        if not rest:
-            return first[start:stop]  # code -1: the last row, the missing value
-        out = first[start:stop].astype(np.int64)
-        if missing:  # in a combined table a missing value's row comes first: code -1 -> 0
-            out += 1
-        for codes, rows, missing in rest:
-            out *= rows
-            out += codes[start:stop]
-            if missing:
-                out += 1
-        return out
-
-
-def _value_table(v: XptVariable, prepared: _Prepared) -> tuple[np.ndarray, np.ndarray, bool] | None:
-    """A variable's codes, the (distinct values + missing, length) uint8 table of their record
-    bytes, and whether the column has missing values; None for a numeric column with special missings."""
-    columns = prepared.columns
+def _value_table(v: XptVariable, prepared: _Prepared) -> tuple[Member, Table] | None:
+    """A variable's codes and the (distinct values [+ missing], length) uint8 table of their record
+    bytes (the missing row only when the column has missing values); None for a numeric column
+    with special missings, converted chunk by chunk instead."""
+    if v.is_numeric and prepared.numbers[v.name][0] is not None:  # an object column: converted row by row
+        return None
+    factorized = prepared.columns.get(v.name)
     if v.is_numeric:
-        if prepared.numbers[v.name][1] is not None or not pd.api.types.is_numeric_dtype(columns.frame[v.name].dtype):
-            return None
-        factorized = columns.get(v.name)
-        distinct = pd.Series(factorized.uniques).to_numpy(dtype=np.float64, na_value=np.nan)
+        distinct = _float_values(factorized.uniques)
         words = ieee_to_ibm(np.append(distinct, np.nan))
-        return factorized.codes, words.view(np.uint8).reshape(len(words), NUMERIC_LENGTH), factorized.has_missing
-    column = prepared.chars[v.name]  # its codes are those of the column cache
-    return column.codes, column.table(v.length), columns.get(v.name).has_missing
+        table = words.view(np.uint8).reshape(len(words), NUMERIC_LENGTH)
+        codes = factorized.codes
+    else:
+        column = prepared.chars[v.name]  # its codes are those of the column cache
+        table, codes = column.table(v.length), column.codes
+    if not factorized.has_missing:  # the missing value's row is never used
+        table = table[:-1]
+    return Member(codes, len(table), factorized.has_missing), Table(table)
 
 
-def _segments(meta: XptDataset, prepared: _Prepared) -> list[_Segment]:
+def _segments(meta: XptDataset, prepared: _Prepared) -> list[Segment]:
     """The variables in record order, adjacent ones with few combined values packed from one table."""
-    segments: list[tuple[list[XptVariable], list[tuple[np.ndarray, int, bool]], np.ndarray | None]] = []
-    # a combined table larger than the records costs more to build than it saves (small datasets)
-    limit = min(MERGED_ROWS, len(prepared.columns.frame))
-    for v in meta.variables:
-        found = _value_table(v, prepared)
-        if found is None:
-            segments.append(([v], [], None))
-            continue
-        codes, table, missing = found
-        if not missing:  # the missing value's row is never used
-            table = table[:-1]
-        previous = segments[-1] if segments else None
-        if previous is not None and previous[2] is not None and \
-                len(previous[2]) * len(table) <= max(limit, len(previous[2]), len(table)):
-            variables, members, combined = previous
-            if len(members) == 1 and members[0][2]:  # first member: its missing row moves first
-                combined = np.roll(combined, 1, axis=0)
-            if missing:
-                table = np.roll(table, 1, axis=0)
-            combined = np.concatenate([np.repeat(combined, len(table), axis=0),
-                                       np.tile(table, (len(combined), 1))], axis=1)
-            segments[-1] = (variables + [v], members + [(codes, len(table), missing)], combined)
-        else:
-            segments.append(([v], [(codes, len(table), missing)], table))
-    return [_Segment(variables, members, None if table is None else
-                     np.ascontiguousarray(table).view(f"V{table.shape[1]}").reshape(-1))
-            for variables, members, table in segments]
+    return merge_adjacent([_value_table(v, prepared) for v in meta.variables], MERGED_ROWS,
+                          len(prepared.columns.frame))
 
 
-def _segment_dtype(meta: XptDataset, segments: list[_Segment]) -> np.dtype:
+def _segment_dtype(meta: XptDataset, segments: list[Segment]) -> np.dtype:
     """The record as one field per segment (numbers without a table as '>u8')."""
-    widths = [sum(v.length for v in seg.variables) for seg in segments]
+    widths = [NUMERIC_LENGTH if seg.items is None else seg.width for seg in segments]
     return np.dtype({
         "names": [f"s{j}" for j in range(len(segments))],
-        "formats": [">u8" if seg.table is None else f"V{w}" for seg, w in zip(segments, widths)],
+        "formats": [">u8" if seg.items is None else f"V{w}" for seg, w in zip(segments, widths)],
         "offsets": [int(o) for o in np.concatenate([[0], np.cumsum(widths)[:-1]]).astype(int)],
         "itemsize": meta.record_length,
     })
@@ -637,37 +603,53 @@ def pack_records(meta: XptDataset, prepared: _Prepared, start: int, stop: int, o
     size = (stop - start) * meta.record_length
     if not meta.variables:
         return memoryview(out[:0])
-    if not prepared.segments:
+    if prepared.record_dtype is None:
         prepared.segments = _segments(meta, prepared)
-    records = out[:size].view(_segment_dtype(meta, prepared.segments))
+        prepared.record_dtype = _segment_dtype(meta, prepared.segments)
+    records = out[:size].view(prepared.record_dtype)
     for j, seg in enumerate(prepared.segments):
-        if seg.table is None:
-            numbers, codes = prepared.numbers[seg.variables[0].name]
+        if seg.items is None:
+            numbers, codes = prepared.numbers[meta.variables[seg.columns.start].name]
             records[f"s{j}"] = ieee_to_ibm(numbers[start:stop], None if codes is None else codes[start:stop])
         else:
-            records[f"s{j}"] = seg.table[seg.codes(start, stop)]
+            records[f"s{j}"] = seg.gather(seg.codes(start, stop))
     return memoryview(out[:size])
+
+
+class RotatingBuffers:
+    """Byte buffers handed out in turn, each grown as needed: a buffer is handed out again only
+    after ``count - 1`` others were, so a chunk made in one stays valid while the next ones are
+    made (the default count is what ``write_atomically`` allows).
+
+    >>> buffers = RotatingBuffers(2)
+    >>> a, b, c = buffers.take(4), buffers.take(4), buffers.take(4)
+    >>> a is c, a is b, len(a)
+    (True, False, 5)
+    """
+
+    def __init__(self, count: int = REUSED_AFTER + 1) -> None:
+        self._slots = [np.empty(0, dtype=np.uint8) for _ in range(count)]
+        self._next = 0
+
+    def take(self, size: int) -> np.ndarray:
+        """A uint8 buffer of at least ``size`` bytes."""
+        i, self._next = self._next, (self._next + 1) % len(self._slots)
+        if len(self._slots[i]) < size:
+            self._slots[i] = np.empty(size + size // 4, dtype=np.uint8)  # room for the next, wider chunk
+        return self._slots[i]
 
 
 def record_chunks(meta: XptDataset, prepared: _Prepared, nrecords: int, chunk_rows: int = CHUNK_ROWS):
     """Yield the packed observations chunk by chunk, then the blank padding.
 
-    Three buffers are used in turn: a chunk's buffer is filled again only after
-    two more chunks were yielded (what ``write_atomically`` allows).
+    The chunks are made in ``RotatingBuffers``: a chunk's buffer is filled again only
+    after two more chunks were yielded (what ``write_atomically`` allows).
     """
-    prepared.segments = _segments(meta, prepared) if meta.variables else []
     size = min(chunk_rows, max(nrecords, 1)) * meta.record_length
-    buffers: list[np.ndarray] = []
-    for i, start in enumerate(range(0, nrecords, chunk_rows)):
-        if len(buffers) < REUSED_AFTER + 1:
-            buffers.append(np.empty(size, dtype=np.uint8))
-        out = buffers[i % len(buffers)]
-        yield pack_records(meta, prepared, start, min(start + chunk_rows, nrecords), out)
+    buffers = RotatingBuffers()
+    for start in range(0, nrecords, chunk_rows):
+        yield pack_records(meta, prepared, start, min(start + chunk_rows, nrecords), buffers.take(size))
     yield b" " * (-(nrecords * meta.record_length) % RECORD)
-
-
-REUSED_AFTER = 2
-"""A part handed to ``write_atomically`` may be changed once this many more parts were handed over."""
 
 
 def _write_parts(out, parts: Iterable) -> None:
@@ -955,7 +937,11 @@ def _row_hash(words: list[np.ndarray]) -> np.ndarray:
 
 
 def _first_rows(codes: np.ndarray) -> np.ndarray:
-    """The first record of each code (codes numbered 0.. in order of first use)."""
+    """The first record of each code (codes numbered 0.. in order of first use).
+
+    >>> _first_rows(np.array([0, 0, 1, 0, 2, 1])).tolist()
+    [0, 2, 4]
+    """
     first = np.empty(int(codes.max()) + 1, dtype=np.intp)
     first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1, dtype=np.intp)
     return first
@@ -970,25 +956,23 @@ def _factorize_exact(words: list[np.ndarray]) -> np.ndarray:
     return codes
 
 
-FEW_RUNS = 4
-"""Keys are factorised by runs of equal adjacent keys when there are fewer runs than records / FEW_RUNS."""
-
-
 def _factorize_key(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Codes (in order of first use) of one integer key per record and the first record of each code.
 
     Sorted or grouped data (subjects, parameters, visits) repeat a key over runs of
-    records: when runs are few only the first key of each run is hashed.
+    records: then only the first key of each run is factorised, as ``cdisc_msc.io.columns``
+    does, and the first records are found among the run starts.
+
+    >>> codes, first = _factorize_key(np.array([9, 9, 4, 4, 9], dtype=np.uint64))
+    >>> codes.tolist(), first.tolist()
+    ([0, 0, 1, 1, 0], [0, 2])
     """
-    n = len(key)
-    starts = np.flatnonzero(key[1:] != key[:-1]) + 1
-    if len(starts) < n // FEW_RUNS:
-        starts = np.concatenate(([0], starts))
-        run_codes, _ = pd.factorize(key[starts])
-        codes = np.repeat(run_codes.astype(np.int32), np.diff(starts, append=n))  # int32: what TextColumn keeps
-        return codes, starts[_first_rows(run_codes)]
-    codes, _ = pd.factorize(key)
-    return codes, _first_rows(codes)
+    starts = _run_starts(key)
+    if starts is None:
+        codes, _ = pd.factorize(key)
+        return codes, _first_rows(codes)
+    run_codes, uniques = _factorize_numbers(key[starts])
+    return _spread_runs(run_codes, len(uniques), starts, len(key)), starts[_first_rows(run_codes)]
 
 
 def _factorize_words(words: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
