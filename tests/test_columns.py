@@ -67,9 +67,9 @@ def test_sorted_data_factorised_by_runs_equals_pandas():
     ints = np.repeat(rng.integers(-5, 5, 400), lengths)
     texts = np.repeat(np.array(["".join(["U", str(i % 37)]) if i % 11 else None for i in range(400)], dtype=object),
                       lengths)  # "U1" in two runs: two objects with one value
-    from cdisc_msc.io.columns import _run_starts
+    from cdisc_msc.io.columns import run_starts
 
-    assert _run_starts(floats) is not None  # the run path is what is tested
+    assert run_starts(floats) is not None  # the run path is what is tested
     for data in (floats, np.where(np.isnan(floats), 3.0, floats), ints, texts):
         f = factorize_column(pd.Series(data))
         expected_codes, expected_uniques = pd.factorize(data, use_na_sentinel=True)

@@ -46,11 +46,11 @@ RUN_SHARE = 2
 """Sorted data is factorised run by run when its runs of equal adjacent keys are at most 1/RUN_SHARE of the rows."""
 
 
-def _run_starts(keys: np.ndarray) -> np.ndarray | None:
+def run_starts(keys: np.ndarray) -> np.ndarray | None:
     """The first row of each run of equal adjacent keys, when there are few runs (sorted data:
     USUBJID, VISITNUM, --DTC), else None. One comparison per row, no hashing.
 
-    >>> _run_starts(np.array([7, 7, 7, 2, 2, 7])).tolist()
+    >>> run_starts(np.array([7, 7, 7, 2, 2, 7])).tolist()
     [0, 3, 5]
     """
     if len(keys) < 2:
@@ -61,29 +61,33 @@ def _run_starts(keys: np.ndarray) -> np.ndarray | None:
     return np.flatnonzero(np.concatenate(([True], starts)))
 
 
-def _spread_runs(run_codes: np.ndarray, n_uniques: int, starts: np.ndarray, n: int) -> np.ndarray:
-    """Each run's code repeated over its rows (``starts`` from ``_run_starts``, ``n`` rows), in the
-    smallest integer type that holds the ``n_uniques`` codes (no full-length intp array)."""
+def spread_runs(run_codes: np.ndarray, n_uniques: int, starts: np.ndarray, n: int) -> np.ndarray:
+    """Each run's code repeated over its rows (``starts`` from ``run_starts``, ``n`` rows), in the
+    smallest integer type that holds the ``n_uniques`` codes (no full-length intp array).
+
+    >>> spread_runs(np.array([0, 1, 0]), 2, np.array([0, 3, 5]), 6).tolist()
+    [0, 0, 0, 1, 1, 0]
+    """
     return np.repeat(small_codes(run_codes, n_uniques), np.diff(starts, append=n))
 
 
-def _factorize_numbers(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def factorize_numbers(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``pd.factorize`` (codes -1 = NaN) of a numeric array; sorted data hashes one key per run
     (its codes then come in the smallest integer type that holds them).
 
     The first row of each value starts a run, so factorising the run starts in order gives
     the same codes and distinct values (in order of first appearance).
 
-    >>> codes, uniques = _factorize_numbers(np.array([5, 5, 5, 3, 3, 5]))
+    >>> codes, uniques = factorize_numbers(np.array([5, 5, 5, 3, 3, 5]))
     >>> codes.tolist(), uniques.tolist()
     ([0, 0, 0, 1, 1, 0], [5, 3])
     """
-    starts = _run_starts(keys)
+    starts = run_starts(keys)
     if starts is None:
         codes, uniques = pd.factorize(keys, use_na_sentinel=True)
         return np.asarray(codes, dtype=np.intp), uniques
     run_codes, uniques = pd.factorize(keys[starts], use_na_sentinel=True)
-    return _spread_runs(np.asarray(run_codes, dtype=np.intp), len(uniques), starts, len(keys)), uniques
+    return spread_runs(np.asarray(run_codes, dtype=np.intp), len(uniques), starts, len(keys)), uniques
 
 
 def _factorize_by_identity(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -131,10 +135,10 @@ def _factorize_objects(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if pd.isna(objects[0]):
             return np.full(len(objects), -1, dtype=np.intp), np.zeros(0, dtype=object)
         return np.zeros(len(objects), dtype=np.intp), objects[:1].copy()
-    starts = _run_starts(addresses)
-    if starts is not None:  # sorted data: one object per run of the same object (see _factorize_numbers)
+    starts = run_starts(addresses)
+    if starts is not None:  # sorted data: one object per run of the same object (see factorize_numbers)
         run_codes, uniques = _factorize_objects(objects[starts])
-        return _spread_runs(run_codes, len(uniques), starts, len(objects)), uniques
+        return spread_runs(run_codes, len(uniques), starts, len(objects)), uniques
     if _identity_pays_off(objects):
         return _factorize_by_identity(objects)
     constant = _factorize_constant(objects)
@@ -165,8 +169,8 @@ def _factorize_float(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     values = np.ascontiguousarray(values)
     if np.isnan(values).any():
-        return _factorize_numbers(values)
-    codes, patterns = _factorize_numbers(values.view(np.int64))
+        return factorize_numbers(values)
+    codes, patterns = factorize_numbers(values.view(np.int64))
     distinct = patterns.view(np.float64)
     if (distinct == 0).sum() > 1:  # both zeros: one value
         by_value, distinct = pd.factorize(distinct)
@@ -367,5 +371,6 @@ def split_key(key: np.ndarray, radix: list[int], *, missing: bool = True) -> lis
     return parts[::-1]
 
 
-__all__ = ["KEY_LIMIT", "Factorized", "FrameColumns", "TextProperties", "all_str", "columns_for", "combined_key",
-           "factorize_column", "is_text_dtype", "object_addresses", "small_codes", "split_key", "text_properties"]
+__all__ = ["KEY_LIMIT", "Factorized", "FrameColumns", "TextProperties", "all_str", "columns_for",
+           "combined_key", "factorize_column", "factorize_numbers", "is_text_dtype",
+           "object_addresses", "run_starts", "small_codes", "split_key", "spread_runs", "text_properties"]

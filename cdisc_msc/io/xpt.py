@@ -40,7 +40,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from cdisc_msc.io.columns import FrameColumns, _factorize_numbers, _run_starts, _spread_runs, columns_for
+from cdisc_msc.io.columns import FrameColumns, columns_for, factorize_numbers, run_starts, spread_runs
 from cdisc_msc.io.ibm import IBM_MAX_EXCLUSIVE, IBM_MIN, MISSING_CODES, ibm_representable, ieee_to_ibm
 from cdisc_msc.io.meta import (
     NUMERIC_LENGTH, SPECIAL_MISSING_TEXT, SasFormat, XptDataset, XptVariable, from_spec, parse_format,
@@ -967,12 +967,12 @@ def _factorize_key(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     >>> codes.tolist(), first.tolist()
     ([0, 0, 1, 1, 0], [0, 2])
     """
-    starts = _run_starts(key)
+    starts = run_starts(key)
     if starts is None:
         codes, _ = pd.factorize(key)
         return codes, _first_rows(codes)
-    run_codes, uniques = _factorize_numbers(key[starts])
-    return _spread_runs(run_codes, len(uniques), starts, len(key)), starts[_first_rows(run_codes)]
+    run_codes, uniques = factorize_numbers(key[starts])
+    return spread_runs(run_codes, len(uniques), starts, len(key)), starts[_first_rows(run_codes)]
 
 
 def _factorize_words(words: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
