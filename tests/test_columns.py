@@ -4,7 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cdisc_msc.io.columns import _factorize_float, factorize_column
+from cdisc_msc.io.columns import (
+    FIRST_ROW_CHUNK, _factorize_float, factorize_column, factorize_numbers, first_row_of_each, run_starts, spread,
+    spread_runs,
+)
 
 
 def test_float_factorisation_equals_pandas_on_zeros_nan_and_repeats():
@@ -67,11 +70,51 @@ def test_sorted_data_factorised_by_runs_equals_pandas():
     ints = np.repeat(rng.integers(-5, 5, 400), lengths)
     texts = np.repeat(np.array(["".join(["U", str(i % 37)]) if i % 11 else None for i in range(400)], dtype=object),
                       lengths)  # "U1" in two runs: two objects with one value
-    from cdisc_msc.io.columns import run_starts
-
     assert run_starts(floats) is not None  # the run path is what is tested
     for data in (floats, np.where(np.isnan(floats), 3.0, floats), ints, texts):
         f = factorize_column(pd.Series(data))
         expected_codes, expected_uniques = pd.factorize(data, use_na_sentinel=True)
         assert f.codes.tolist() == expected_codes.tolist()
         assert [str(u) for u in np.asarray(f.uniques)] == [str(u) for u in np.asarray(expected_uniques)]
+
+
+def test_run_starts_only_for_few_runs_and_spread_runs_gives_the_rows_back():
+    """Runs are taken when they are at most half the rows; spreading the run codes gives each row its code."""
+    keys = np.array([4, 4, 4, 9, 9, 4, 4, 4])
+    starts = run_starts(keys)
+    assert starts.tolist() == [0, 3, 5]
+    spread_codes = spread_runs(np.array([0, 1, 0]), 2, starts, len(keys))
+    assert spread_codes.tolist() == [0, 0, 0, 1, 1, 0, 0, 0] and spread_codes.dtype == np.int8
+    assert run_starts(np.array([1, 2, 1, 2])) is None  # a run per row: hashing every row is cheaper
+    assert run_starts(np.zeros(0)) is None and run_starts(np.array([3])) is None  # nothing to compare
+    codes, uniques = factorize_numbers(np.array([2.0, 2.0, np.nan, np.nan, 2.0, 2.0, 2.0, 2.0]))
+    assert codes.tolist() == [0, 0, -1, -1, 0, 0, 0, 0] and uniques.tolist() == [2.0]  # NaN: code -1
+    codes, uniques = factorize_numbers(np.zeros(0, dtype=np.int64))
+    assert codes.tolist() == [] and uniques.tolist() == []
+
+
+def test_spread_puts_per_value_results_on_the_rows_and_missing_last():
+    codes = np.array([1, -1, 0, 1], dtype=np.int8)
+    assert spread(np.array([True, False]), codes, False).tolist() == [False, False, True, False]
+    assert spread(np.array(["a", "b"], dtype=object), codes, "").tolist() == ["b", "", "a", "b"]
+    assert spread(np.array([2, 0], dtype=np.intp), codes, -1).tolist() == [0, -1, 2, 0]
+    assert spread(np.array(["a"], dtype=object), np.array([0, -1]), None).tolist() == ["a", None]
+    assert spread(np.zeros(0, dtype=bool), np.array([-1, -1]), True).tolist() == [True, True]  # all missing
+    assert spread(np.array([5]), np.zeros(0, dtype=np.intp), 0).tolist() == []  # no rows
+
+
+def test_first_row_of_each_code_across_chunks():
+    """The first row of each code, codes that no row holds -1; the same over several scatter chunks."""
+    assert first_row_of_each(np.array([1, 1, 0, 1, 3, 0]), 5).tolist() == [2, 0, -1, 4, -1]
+    assert first_row_of_each(np.array([0]), 1).tolist() == [0]
+    assert first_row_of_each(np.zeros(0, dtype=np.int8), 2).tolist() == [-1, -1]  # no rows
+    assert first_row_of_each(np.zeros(0, dtype=np.intp), 0).tolist() == []
+    n = 2 * FIRST_ROW_CHUNK + 5  # a code first seen in the last chunk, another in every chunk
+    codes = np.zeros(n, dtype=np.int16)
+    codes[FIRST_ROW_CHUNK - 1:] = 1  # code 1 from the end of the first chunk on, code 0 before
+    codes[n - 2] = 2
+    assert first_row_of_each(codes, 3).tolist() == [0, FIRST_ROW_CHUNK - 1, n - 2]
+    rng = np.random.default_rng(5)
+    many = rng.integers(0, 1000, 3 * FIRST_ROW_CHUNK)
+    expected = pd.Series(np.arange(len(many))).groupby(many).min().reindex(range(1000), fill_value=-1)
+    assert first_row_of_each(many, 1000).tolist() == expected.tolist()

@@ -178,19 +178,6 @@ def test_member_count_uses_the_readers_search(tmp_path):
             assert any("2 datasets" in p for p in header_problems(raw)) == (members == 2)
 
 
-def test_spread_puts_per_value_results_on_the_records_and_missing_last():
-    import numpy as np
-
-    from cdisc_msc.validate.package import spread
-
-    codes = np.array([1, -1, 0, 1], dtype=np.int8)
-    assert spread(np.array([True, False]), codes, False).tolist() == [False, False, True, False]
-    assert spread(np.array(["a", "b"], dtype=object), codes, "").tolist() == ["b", "", "a", "b"]
-    assert spread(np.array([2, 0], dtype=np.intp), codes, -1).tolist() == [0, -1, 2, 0]
-    assert spread(np.zeros(0, dtype=bool), np.array([-1, -1]), True).tolist() == [True, True]  # all missing
-    assert spread(np.array([5]), np.zeros(0, dtype=np.intp), 0).tolist() == []  # no records
-
-
 def test_factorize_gives_numpy_distinct_values_in_order_of_first_use():
     import numpy as np
 

@@ -190,6 +190,42 @@ def small_codes(codes: np.ndarray, n_uniques: int) -> np.ndarray:
     return codes
 
 
+def spread(table: np.ndarray, codes: np.ndarray, missing: Any) -> np.ndarray:
+    """``table`` (one entry per distinct value) at ``codes``; code -1 (a missing value) gets ``missing``.
+
+    What is worked out once per distinct value of a column goes to the rows this way.
+
+    >>> spread(np.array([True, False]), np.array([1, -1, 0], dtype=np.int8), False).tolist()
+    [False, False, True]
+    """
+    full = np.empty(len(table) + 1, dtype=table.dtype)
+    full[:-1] = table
+    full[-1] = missing
+    return full[codes]  # code -1 takes the last slot
+
+
+FIRST_ROW_CHUNK = 1 << 16
+"""Rows scattered at a time by ``first_row_of_each``: its row numbers stay a few hundred KB."""
+
+
+def first_row_of_each(codes: np.ndarray, n_codes: int) -> np.ndarray:
+    """The first row holding each code 0..n_codes-1 (-1 for a code no row holds); codes must not be negative.
+
+    A row standing for each group (of a factorisation, a combined key). Scattered backwards chunk by
+    chunk, later rows first so the first row is written last: no row-length index array beside the
+    codes (at 10,000 subjects a column has ~4 million rows: 32 MB of row numbers, twice that when
+    the codes are small integers that the scatter converts), at the same CPU cost.
+
+    >>> first_row_of_each(np.array([2, 0, 0, 2, 1], dtype=np.int8), 4).tolist()
+    [1, 4, 0, -1]
+    """
+    first = np.full(n_codes, -1, dtype=np.intp)
+    for end in range(len(codes), 0, -FIRST_ROW_CHUNK):
+        start = max(end - FIRST_ROW_CHUNK, 0)
+        first[codes[start:end][::-1]] = np.arange(end - 1, start - 1, -1, dtype=np.intp)
+    return first
+
+
 def is_text_dtype(dtype: Any) -> bool:
     """Object and string columns; numbers and booleans are not.
 
@@ -371,6 +407,6 @@ def split_key(key: np.ndarray, radix: list[int], *, missing: bool = True) -> lis
     return parts[::-1]
 
 
-__all__ = ["KEY_LIMIT", "Factorized", "FrameColumns", "TextProperties", "all_str", "columns_for",
-           "combined_key", "factorize_column", "factorize_numbers", "is_text_dtype",
-           "object_addresses", "run_starts", "small_codes", "split_key", "spread_runs", "text_properties"]
+__all__ = ["FIRST_ROW_CHUNK", "KEY_LIMIT", "Factorized", "FrameColumns", "TextProperties", "all_str", "columns_for",
+           "combined_key", "factorize_column", "factorize_numbers", "first_row_of_each", "is_text_dtype",
+           "object_addresses", "run_starts", "small_codes", "split_key", "spread", "spread_runs", "text_properties"]

@@ -40,7 +40,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from cdisc_msc.io.columns import FrameColumns, columns_for, factorize_numbers, run_starts, spread_runs
+from cdisc_msc.io.columns import FrameColumns, columns_for, factorize_numbers, run_starts, spread, spread_runs
 from cdisc_msc.io.ibm import IBM_MAX_EXCLUSIVE, IBM_MIN, MISSING_CODES, ibm_representable, ieee_to_ibm
 from cdisc_msc.io.meta import (
     NUMERIC_LENGTH, SPECIAL_MISSING_TEXT, SasFormat, XptDataset, XptVariable, from_spec, parse_format,
@@ -842,10 +842,7 @@ class TextColumn:
 
     def values(self, blank: object = "") -> np.ndarray:
         """The values by record (object array; one shared ``str`` per distinct value), ``blank`` where blank."""
-        table = np.empty(len(self.uniques) + 1, dtype=object)
-        table[:-1] = self.uniques
-        table[-1] = blank
-        return table[self.codes]
+        return spread(self.uniques, self.codes, blank)
 
 
 XptColumn = NumericColumn | TextColumn

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from cdisc_msc.config import StudyConfig
-from cdisc_msc.io.columns import factorize_column
+from cdisc_msc.io.columns import factorize_column, spread
 from cdisc_msc.io.xpt import NumericColumn, TextColumn, read_xpt_columns
 from cdisc_msc.report.query import select
 from cdisc_msc.scoring import require_columns
@@ -52,8 +52,8 @@ def _report_column(column: NumericColumn | TextColumn) -> pd.Series:
     """A column as the report reads it: float64, or text as str with "" for blank, worked out on the
     reader's distinct values (right-stripped of every white space, as ``str.rstrip``)."""
     if isinstance(column, TextColumn):
-        texts = np.array([u.rstrip() for u in column.uniques] + [""], dtype=object)
-        return pd.Series(np.take(texts, column.codes), dtype=object, copy=False)
+        texts = np.array([u.rstrip() for u in column.uniques], dtype=object)
+        return pd.Series(spread(texts, column.codes, ""), dtype=object, copy=False)
     if column.special is None:
         return pd.Series(column.values, dtype=np.float64, copy=False)
     return _normalised(pd.Series(column.as_read(), dtype=object))  # special missings: text, as before
@@ -68,7 +68,7 @@ def _normalised(column: pd.Series) -> pd.Series:
     factorized = factorize_column(column)  # missing values get code -1
     distinct = pd.Series(np.asarray(factorized.uniques, dtype=object), dtype=object)
     texts = distinct.astype("string").fillna("").str.rstrip().astype(object).to_numpy()
-    return pd.Series(np.append(texts, "")[factorized.codes], index=column.index, dtype=object)
+    return pd.Series(spread(texts, factorized.codes, ""), index=column.index, dtype=object)
 
 
 def sas_date_text(days: pd.Series) -> pd.Series:

@@ -20,7 +20,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from cdisc_msc.io.columns import factorize_column
+from cdisc_msc.io.columns import factorize_column, spread
 from cdisc_msc.validate.metadata import PackageMeta, read_define
 
 PACKAGE_FOLDERS = ("sdtm", "adam")
@@ -229,20 +229,6 @@ def factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return factorized.codes, np.asarray(factorized.uniques)
 
 
-def spread(table: np.ndarray, codes: np.ndarray, missing: Any) -> np.ndarray:
-    """``table`` (one entry per distinct value) at ``codes``; code -1 (a missing value) gets ``missing``.
-
-    What a check works out once per distinct value of a column goes to the records this way.
-
-    >>> spread(np.array([True, False]), np.array([1, -1, 0], dtype=np.int8), False).tolist()
-    [False, False, True]
-    """
-    full = np.empty(len(table) + 1, dtype=table.dtype)
-    full[:-1] = table
-    full[-1] = missing
-    return full[codes]  # code -1 takes the last slot
-
-
 def _read_with_our_reader(path: Path, name: str) -> DatasetData:
     """Our reader, already normalised: its text codes (-1 = blank) are the codes of ``normalise``,
     so blank -> missing is a change of the distinct values only (each text column is factorised once).
@@ -416,5 +402,5 @@ def load_package(path: str | Path, define: Path | None = None) -> Package:
 
 __all__ = [
     "ColumnHeader", "DatasetData", "Folder", "Package", "factorize", "guess_kind", "load_package", "read_dataset",
-    "read_datasets", "read_member_name", "spread",
+    "read_datasets", "read_member_name",
 ]

@@ -6,9 +6,10 @@ import re
 import numpy as np
 import pandas as pd
 
+from cdisc_msc.io.columns import spread
 from cdisc_msc.validate.checks.util import combine, findings, one_to_one, text
 from cdisc_msc.validate.engine import CheckContext, NotApplicable, SkipCheck, register
-from cdisc_msc.validate.package import DatasetData, spread
+from cdisc_msc.validate.package import DatasetData
 
 CRIT_FL = re.compile(r"^(M?CRIT\d+)FL$")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cdisc_msc.io.columns import spread
 from cdisc_msc.validate.checks.util import by_subject, findings, full_date
 from cdisc_msc.validate.engine import CheckContext, SkipCheck, register
-from cdisc_msc.validate.package import spread
 
 
 def _subjects(ctx: CheckContext, kind: str, name: str) -> np.ndarray | None:

@@ -6,10 +6,10 @@ import re
 import numpy as np
 import pandas as pd
 
+from cdisc_msc.io.columns import spread
 from cdisc_msc.validate.checks.util import duplicated_records, findings, text
 from cdisc_msc.validate.engine import CheckContext, SkipCheck, register
 from cdisc_msc.validate.igmeta import domain_variables
-from cdisc_msc.validate.package import spread
 
 
 def ig_table_name(ctx: CheckContext) -> str:

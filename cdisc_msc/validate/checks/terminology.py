@@ -4,11 +4,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cdisc_msc.io.columns import spread
 from cdisc_msc.spec.ct import DEFAULT_VERSION, load_ct
 from cdisc_msc.validate.checks.util import findings, one_to_one, texts_of
 from cdisc_msc.validate.engine import CheckContext, register
-from cdisc_msc.validate.package import DatasetData, spread
 from cdisc_msc.validate.igmeta import domain_variables
+from cdisc_msc.validate.package import DatasetData
 
 CODE_NAME_PAIRS = (("{p}TESTCD", "{p}TEST"), ("TSPARMCD", "TSPARM"), ("QNAM", "QLABEL"), ("IETESTCD", "IETEST"))
 

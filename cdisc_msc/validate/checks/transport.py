@@ -7,9 +7,10 @@ import re
 import numpy as np
 import pandas as pd
 
+from cdisc_msc.io.columns import spread
 from cdisc_msc.validate.checks.util import findings
 from cdisc_msc.validate.engine import CheckContext, register
-from cdisc_msc.validate.package import read_member_name, spread
+from cdisc_msc.validate.package import read_member_name
 
 RECORD = 80
 LIBRARY = b"HEADER RECORD*******LIBRARY HEADER RECORD!!!!!!!000000000000000000000000000000  "
