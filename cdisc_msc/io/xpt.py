@@ -40,7 +40,9 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from cdisc_msc.io.columns import FrameColumns, columns_for, factorize_numbers, run_starts, spread, spread_runs
+from cdisc_msc.io.columns import (
+    FrameColumns, columns_for, factorize_numbers, first_row_of_each, run_starts, spread, spread_runs,
+)
 from cdisc_msc.io.ibm import IBM_MAX_EXCLUSIVE, IBM_MIN, MISSING_CODES, ibm_representable, ieee_to_ibm
 from cdisc_msc.io.meta import (
     NUMERIC_LENGTH, SPECIAL_MISSING_TEXT, SasFormat, XptDataset, XptVariable, from_spec, parse_format,
@@ -933,17 +935,6 @@ def _row_hash(words: list[np.ndarray]) -> np.ndarray:
     return hashed
 
 
-def _first_rows(codes: np.ndarray) -> np.ndarray:
-    """The first record of each code (codes numbered 0.. in order of first use).
-
-    >>> _first_rows(np.array([0, 0, 1, 0, 2, 1])).tolist()
-    [0, 2, 4]
-    """
-    first = np.empty(int(codes.max()) + 1, dtype=np.intp)
-    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1, dtype=np.intp)
-    return first
-
-
 def _factorize_exact(words: list[np.ndarray]) -> np.ndarray:
     """Codes of the distinct word tuples, one word at a time (exact, slower than one hash)."""
     codes, _ = pd.factorize(words[0])
@@ -966,10 +957,10 @@ def _factorize_key(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     starts = run_starts(key)
     if starts is None:
-        codes, _ = pd.factorize(key)
-        return codes, _first_rows(codes)
+        codes, uniques = pd.factorize(key)
+        return codes, first_row_of_each(codes, len(uniques))
     run_codes, uniques = factorize_numbers(key[starts])
-    return spread_runs(run_codes, len(uniques), starts, len(key)), starts[_first_rows(run_codes)]
+    return spread_runs(run_codes, len(uniques), starts, len(key)), starts[first_row_of_each(run_codes, len(uniques))]
 
 
 def _factorize_words(words: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -990,7 +981,7 @@ def _factorize_words(words: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     index = codes.astype(np.intp)  # once, not per word (take converts its indices); "clip": all are in range
     if not all((word == np.take(word[first], index, mode="clip")).all() for word in words):  # a shared hash
         codes = _factorize_exact(words)
-        first = _first_rows(codes)
+        first = first_row_of_each(codes, int(codes.max()) + 1)
     return codes, first
 
 

@@ -13,7 +13,9 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from cdisc_msc.io.columns import combined_key, factorize_column, is_text_dtype, object_addresses, small_codes
+from cdisc_msc.io.columns import (
+    combined_key, factorize_column, first_row_of_each, is_text_dtype, object_addresses, small_codes,
+)
 from cdisc_msc.spec.model import Dataset
 
 
@@ -136,22 +138,7 @@ def text_table(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=object)
     codes, pointers = pd.factorize(object_addresses(objects))
     # the smallest integer codes: less memory to keep and gather (the codes of a key are kept a while)
-    return small_codes(codes, len(pointers)), _as_text(objects[_a_row_of_each(codes, len(pointers))])
-
-
-def _a_row_of_each(codes: np.ndarray, n_codes: int, chunk: int = 1 << 16) -> np.ndarray:
-    """A row position holding each code 0..n_codes-1 (some row; which one does not matter).
-
-    Scattered chunk by chunk: no row-length index array beside the codes (peak memory).
-
-    >>> _a_row_of_each(np.array([0, 1, 0, 2]), 3, chunk=2).tolist()
-    [2, 1, 3]
-    """
-    rows = np.empty(n_codes, dtype=np.intp)
-    for start in range(0, len(codes), chunk):
-        part = codes[start:start + chunk]
-        rows[part] = np.arange(start, start + len(part), dtype=np.intp)
-    return rows
+    return small_codes(codes, len(pointers)), _as_text(objects[first_row_of_each(codes, len(pointers))])
 
 
 def _as_text(objects: np.ndarray) -> np.ndarray:
