@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cdisc_msc.adam.bds import score_forms
+from cdisc_msc.adam.bds import place_wide, score_forms
 from cdisc_msc.scoring import MissingColumnsError
 
 
@@ -100,6 +100,36 @@ def test_an_item_twice_in_a_form_is_an_error():
     it = items(["A", "A"], [1.0, 2.0], [4.0, 4.0])
     with pytest.raises(ValueError, match="demo: an item recorded twice"):
         score_forms(it, ALL(it), ["A"], "AVAL", total, "demo")
+
+
+def test_any_paramcd_twice_in_a_form_is_an_error_even_when_not_scored():
+    """Not only the scored items: another code, a missing PARAMCD or a form left unscored (answered_only)."""
+    for paramcd, aval, visitnum in ((["A", "X", "X"], [1.0, 2.0, 3.0], [4.0] * 3),
+                                    (["A", None, None], [1.0, 2.0, 3.0], [4.0] * 3),
+                                    (["A", "A", "A"], [None, None, 1.0], [4.0, 4.0, 5.0])):  # form 4 not scored
+        it = items(paramcd, aval, visitnum)
+        with pytest.raises(ValueError, match="demo: an item recorded twice"):
+            score_forms(it, ALL(it), ["A"], "AVAL", total, "demo", answered_only=True)
+    it = items(["A", "X", None, "A"], [1.0, 2.0, 3.0, 4.0], [4.0, 4.0, 4.0, 5.0])  # once per form: fine
+    assert score_forms(it, ALL(it), ["A"], "AVAL", total, "demo").AVAL.tolist() == [1.0, 4.0]
+
+
+def test_place_wide_puts_each_record_in_its_cell_and_leaves_nan_elsewhere():
+    wide = place_wide(np.array([2, 0, 2, -1, 1]), np.array([1, 0, 0, 1, -1]), np.array([1.5, 2.5, 3.5, 9.0, 9.0]),
+                      (3, 2), "twice")
+    assert np.array_equal(wide, [[2.5, np.nan], [np.nan, np.nan], [3.5, 1.5]], equal_nan=True)  # -1: left out
+    text = place_wide(np.array([0]), np.array([1]), np.array(["Y"], dtype=object), (1, 2), "twice")
+    assert text.dtype == object and text[0, 1] == "Y" and np.isnan(text[0, 0])
+    empty = place_wide(np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp), np.zeros(0), (2, 1), "twice")
+    assert empty.shape == (2, 1) and np.isnan(empty).all()
+    assert place_wide(np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp), np.zeros(0), (0, 3), "x").shape == (0, 3)
+
+
+def test_place_wide_rejects_two_records_for_one_cell_but_not_left_out_ones():
+    with pytest.raises(ValueError, match="^two in a cell$"):
+        place_wide(np.array([1, 0, 1]), np.array([0, 0, 0]), np.array([1.0, 2.0, 3.0]), (2, 1), "two in a cell")
+    kept = place_wide(np.array([-1, -1, 0]), np.array([0, 0, 0]), np.array([1.0, 2.0, 3.0]), (1, 1), "x")
+    assert kept.tolist() == [[3.0]]  # the two records without a row are not placed, so not a clash
 
 
 def test_items_without_visit_cannot_be_grouped():

@@ -30,8 +30,8 @@ import pandas as pd
 
 from cdisc_msc.adam.adsl import dtc_to_sas_date
 from cdisc_msc.adam.bds import (
-    ADSL_BDS_VARS, require_method_text, derive_bds_timing, add_study_day, derive_crit_flag, merge_by_keys, score_forms,
-    yn_to_num,
+    ADSL_BDS_VARS, require_method_text, derive_bds_timing, add_study_day, derive_crit_flag, merge_by_keys, place_wide,
+    score_forms, yn_to_num,
 )
 from cdisc_msc.adam.keys import lookup_rows
 from cdisc_msc.adam.windows import window_grid, windows_assessing
@@ -211,14 +211,10 @@ def _wide_values(records: pd.DataFrame, rows: np.ndarray, n_rows: int, paramcds:
                  where: str) -> np.ndarray:
     """``n_rows`` x parameters object array of the records' ``_VALUE`` placed at their
     ``rows`` (-1: not placed) and PARAMCD column; NaN where no record. Two records
-    for one cell are an error."""
+    for one cell are an error (:func:`cdisc_msc.adam.bds.place_wide`)."""
     column = pd.Index(list(paramcds)).get_indexer(records["PARAMCD"])
-    put = (rows >= 0) & (column >= 0)
-    if pd.Series(rows[put] * len(paramcds) + column[put]).duplicated().any():
-        raise ValueError(f"{where}: more than one record for a parameter")
-    wide = np.full((n_rows, len(paramcds)), np.nan, dtype=object)
-    wide[rows[put], column[put]] = records["_VALUE"].to_numpy(dtype=object)[put]
-    return wide
+    return place_wide(rows, column, records["_VALUE"].to_numpy(dtype=object), (n_rows, len(paramcds)),
+                      f"{where}: more than one record for a parameter")
 
 
 def _numeric(df: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:

@@ -15,6 +15,7 @@ import pandas as pd
 from cdisc_msc.adam.keys import key_codes, lookup_rows, take_rows
 from cdisc_msc.adam.windows import derive_var_ablfl, derive_var_anl01fl, derive_vars_window
 from cdisc_msc.config import StudyConfig
+from cdisc_msc.io.columns import spread
 from cdisc_msc.scoring import distinct_text, require_columns
 
 
@@ -131,6 +132,23 @@ FORM_KEYS: tuple[str, ...] = ("USUBJID", "VISITNUM")
 """One form (administration) of an instrument: the subject and the visit."""
 
 
+def place_wide(rows: np.ndarray, columns: np.ndarray, values: np.ndarray, shape: tuple[int, int],
+               duplicate: str) -> np.ndarray:
+    """Long records made wide: ``values[i]`` at (``rows[i]``, ``columns[i]``) of a ``shape`` array of
+    ``values``' dtype, NaN where no record lands; a record with a negative row or column is left out.
+    Two records for one cell raise ValueError(``duplicate``) rather than one silently winning.
+
+    >>> place_wide(np.array([1, 0, -1]), np.array([0, 1, 1]), np.array([5.0, 6.0, 7.0]), (2, 2), "twice").tolist()
+    [[nan, 6.0], [5.0, nan]]
+    """
+    put = (rows >= 0) & (columns >= 0)
+    if pd.Series(rows[put].astype(np.int64) * shape[1] + columns[put]).duplicated().any():
+        raise ValueError(duplicate)
+    wide = np.full(shape, np.nan, dtype=values.dtype)
+    wide[rows[put], columns[put]] = values[put]
+    return wide
+
+
 def score_forms(items: pd.DataFrame, rows: np.ndarray, item_codes: Sequence[str], value_col: str,
                 score: Callable[[pd.DataFrame], pd.DataFrame], where: str, *,
                 answered_only: bool = False) -> pd.DataFrame:
@@ -166,24 +184,24 @@ def score_forms(items: pd.DataFrame, rows: np.ndarray, item_codes: Sequence[str]
     # forms as integer codes ascending with (USUBJID, VISITNUM): the order of a sorted group-by
     form = key_codes([mine], keys, sort=True)[0]
     param_codes, params = distinct_text(mine["PARAMCD"])  # each distinct code hashed once (-1: missing)
-    if pd.Series(form * (len(params) + 1) + param_codes + 1).duplicated().any():
-        raise ValueError(f"{where}: an item recorded twice in one form (USUBJID, VISITNUM)")
     meta = mine[["VISIT", "ADT", "_SEQ"]].groupby(form, sort=True).agg(
         VISIT=("VISIT", "first"), ADT=("ADT", "max"), _SEQ=("_SEQ", "max"))
     first_row = pd.Series(np.arange(len(mine))).groupby(form, sort=True).first().to_numpy()
-    if answered_only:
-        scored = np.isin(meta.index.to_numpy(), form[answered])  # forms with an answered item
-        meta, first_row = meta[scored], first_row[scored]
-    # wide items: one row per scored form, one column per item code (absent item -> NaN)
+    # wide: one row per form, a column per item code (absent item -> NaN), then one per other PARAMCD and
+    # one for a missing PARAMCD (usually none: one more column), so that any PARAMCD twice in a form is caught
     row = np.searchsorted(meta.index.to_numpy(), form)
-    column = np.append(pd.Index(list(item_codes)).get_indexer(params), -1)[param_codes]  # code -1 -> -1
-    put = (row < len(meta)) & (column >= 0)
-    put[put] = meta.index.to_numpy()[row[put]] == form[put]
+    column_of_param = pd.Index(list(item_codes)).get_indexer(params)
+    other = column_of_param < 0
+    column_of_param[other] = len(item_codes) + np.arange(int(other.sum()))
+    width = len(item_codes) + int(other.sum()) + 1
     numeric = pd.api.types.is_numeric_dtype(mine[value_col])
     values = (mine[value_col].to_numpy(dtype="float64", na_value=np.nan) if numeric
               else mine[value_col].to_numpy(dtype=object))
-    wide = np.full((len(meta), len(item_codes)), np.nan, dtype=values.dtype)
-    wide[row[put], column[put]] = values[put]
+    wide = place_wide(row, spread(column_of_param, param_codes, width - 1), values, (len(meta), width),
+                      f"{where}: an item recorded twice in one form (USUBJID, VISITNUM)")[:, :len(item_codes)]
+    if answered_only:
+        scored = np.isin(meta.index.to_numpy(), form[answered])  # forms with an answered item
+        meta, first_row, wide = meta[scored], first_row[scored], wide[scored]
     index = pd.MultiIndex.from_arrays([mine[k].to_numpy()[first_row] for k in keys], names=keys)
     scores = score(pd.DataFrame(wide, index=index, columns=list(item_codes))).reindex(index)
     # long: one record per form and score, score by score (the order melt gives)
