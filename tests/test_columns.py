@@ -5,8 +5,7 @@ import numpy as np
 import pandas as pd
 
 from cdisc_msc.io.columns import (
-    FIRST_ROW_CHUNK, _factorize_float, factorize_column, factorize_numbers, first_row_of_each, run_starts, spread,
-    spread_runs,
+    ROW_CHUNK, _factorize_float, factorize_column, factorize_numbers, row_of_each, run_starts, spread, spread_runs,
 )
 
 
@@ -103,18 +102,25 @@ def test_spread_puts_per_value_results_on_the_rows_and_missing_last():
     assert spread(np.array([5]), np.zeros(0, dtype=np.intp), 0).tolist() == []  # no rows
 
 
-def test_first_row_of_each_code_across_chunks():
-    """The first row of each code, codes that no row holds -1; the same over several scatter chunks."""
-    assert first_row_of_each(np.array([1, 1, 0, 1, 3, 0]), 5).tolist() == [2, 0, -1, 4, -1]
-    assert first_row_of_each(np.array([0]), 1).tolist() == [0]
-    assert first_row_of_each(np.zeros(0, dtype=np.int8), 2).tolist() == [-1, -1]  # no rows
-    assert first_row_of_each(np.zeros(0, dtype=np.intp), 0).tolist() == []
-    n = 2 * FIRST_ROW_CHUNK + 5  # a code first seen in the last chunk, another in every chunk
+def test_row_of_each_gives_the_first_or_last_row_of_each_code():
+    codes = np.array([1, 1, 0, 1, 2, 0], dtype=np.int8)
+    assert row_of_each(codes, 3).tolist() == [2, 0, 4]
+    assert row_of_each(codes, 3, last=True).tolist() == [5, 3, 4]
+    assert row_of_each(np.array([0]), 1).tolist() == row_of_each(np.array([0]), 1, last=True).tolist() == [0]
+    for last in (False, True):
+        assert row_of_each(np.zeros(0, dtype=np.int8), 0, last=last).tolist() == []  # no rows
+
+
+def test_row_of_each_across_scatter_chunks_equals_a_group_by():
+    """Codes whose first and last rows lie in different chunks, a chunk's last row, a code only in the last chunk."""
+    n = 2 * ROW_CHUNK + 5
     codes = np.zeros(n, dtype=np.int16)
-    codes[FIRST_ROW_CHUNK - 1:] = 1  # code 1 from the end of the first chunk on, code 0 before
+    codes[ROW_CHUNK - 1:] = 1  # code 1 from the last row of the first chunk on
     codes[n - 2] = 2
-    assert first_row_of_each(codes, 3).tolist() == [0, FIRST_ROW_CHUNK - 1, n - 2]
-    rng = np.random.default_rng(5)
-    many = rng.integers(0, 1000, 3 * FIRST_ROW_CHUNK)
-    expected = pd.Series(np.arange(len(many))).groupby(many).min().reindex(range(1000), fill_value=-1)
-    assert first_row_of_each(many, 1000).tolist() == expected.tolist()
+    codes[ROW_CHUNK + 3] = 0  # code 0 again in the second chunk
+    assert row_of_each(codes, 3).tolist() == [0, ROW_CHUNK - 1, n - 2]
+    assert row_of_each(codes, 3, last=True).tolist() == [ROW_CHUNK + 3, n - 1, n - 2]
+    many = pd.factorize(np.random.default_rng(5).integers(0, 1000, 3 * ROW_CHUNK + 7))[0]
+    groups = pd.Series(np.arange(len(many))).groupby(many)
+    assert row_of_each(many, 1000).tolist() == groups.min().tolist()
+    assert row_of_each(many.astype(np.int16), 1000, last=True).tolist() == groups.max().tolist()

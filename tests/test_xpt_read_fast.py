@@ -89,8 +89,8 @@ def test_hash_collision_falls_back_to_the_exact_factorisation(tmp_path, monkeypa
 def test_exact_factorisation_of_words():
     words = [np.array([1, 1, 2, 1], dtype=np.uint64), np.array([5, 6, 5, 5], dtype=np.uint64)]
     assert xpt._factorize_exact(words).tolist() == [0, 1, 2, 0]
-    codes, first = xpt._factorize_words(words)
-    assert codes.tolist() == [0, 1, 2, 0] and first.tolist() == [0, 1, 2]
+    codes, rows = xpt._factorize_words(words)
+    assert codes.tolist() == [0, 1, 2, 0] and rows.tolist() == [3, 1, 2]  # a record of each code: the last
 
 
 # --------------------------------------------------------------------------- numbers, subsets, empty files

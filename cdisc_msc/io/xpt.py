@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from cdisc_msc.io.columns import (
-    FrameColumns, columns_for, factorize_numbers, first_row_of_each, run_starts, spread, spread_runs,
+    FrameColumns, columns_for, factorize_numbers, row_of_each, run_starts, spread, spread_runs,
 )
 from cdisc_msc.io.ibm import IBM_MAX_EXCLUSIVE, IBM_MIN, MISSING_CODES, ibm_representable, ieee_to_ibm
 from cdisc_msc.io.meta import (
@@ -945,30 +945,32 @@ def _factorize_exact(words: list[np.ndarray]) -> np.ndarray:
 
 
 def _factorize_key(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Codes (in order of first use) of one integer key per record and the first record of each code.
+    """Codes (in order of first use) of one integer key per record and a record of each code (the
+    last one found: all records of a code have its key).
 
     Sorted or grouped data (subjects, parameters, visits) repeat a key over runs of
     records: then only the first key of each run is factorised, as ``cdisc_msc.io.columns``
-    does, and the first records are found among the run starts.
+    does, and the records are found among the run starts.
 
-    >>> codes, first = _factorize_key(np.array([9, 9, 4, 4, 9], dtype=np.uint64))
-    >>> codes.tolist(), first.tolist()
-    ([0, 0, 1, 1, 0], [0, 2])
+    >>> codes, rows = _factorize_key(np.array([9, 9, 4, 4, 9], dtype=np.uint64))
+    >>> codes.tolist(), rows.tolist()
+    ([0, 0, 1, 1, 0], [4, 3])
     """
     starts = run_starts(key)
     if starts is None:
         codes, uniques = pd.factorize(key)
-        return codes, first_row_of_each(codes, len(uniques))
+        return codes, row_of_each(codes, len(uniques), last=True)
     run_codes, uniques = factorize_numbers(key[starts])
-    return spread_runs(run_codes, len(uniques), starts, len(key)), starts[first_row_of_each(run_codes, len(uniques))]
+    rows = starts[row_of_each(run_codes, len(uniques), last=True)]
+    return spread_runs(run_codes, len(uniques), starts, len(key)), rows
 
 
 def _factorize_words(words: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Codes (in order of first use) of records keyed by their words and the first record of each code.
+    """Codes (in order of first use) of records keyed by their words and a record of each code.
 
     A constant column costs one comparison per word; one word is its own key; longer
-    values are factorised by one hash per record, checked against each code's first
-    record, and factorised exactly word by word in the rare case of a collision.
+    values are factorised by one hash per record, checked against one record of each
+    code, and factorised exactly word by word in the rare case of a collision.
     """
     n = len(words[0])
     if n == 0:
@@ -981,7 +983,7 @@ def _factorize_words(words: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     index = codes.astype(np.intp)  # once, not per word (take converts its indices); "clip": all are in range
     if not all((word == np.take(word[first], index, mode="clip")).all() for word in words):  # a shared hash
         codes = _factorize_exact(words)
-        first = first_row_of_each(codes, int(codes.max()) + 1)
+        first = row_of_each(codes, int(codes.max()) + 1, last=True)
     return codes, first
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from cdisc_msc.io.columns import (
-    combined_key, factorize_column, first_row_of_each, is_text_dtype, object_addresses, small_codes,
+    combined_key, factorize_column, is_text_dtype, object_addresses, row_of_each, small_codes,
 )
 from cdisc_msc.spec.model import Dataset
 
@@ -138,7 +138,7 @@ def text_table(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=object)
     codes, pointers = pd.factorize(object_addresses(objects))
     # the smallest integer codes: less memory to keep and gather (the codes of a key are kept a while)
-    return small_codes(codes, len(pointers)), _as_text(objects[first_row_of_each(codes, len(pointers))])
+    return small_codes(codes, len(pointers)), _as_text(objects[row_of_each(codes, len(pointers), last=True)])
 
 
 def _as_text(objects: np.ndarray) -> np.ndarray:

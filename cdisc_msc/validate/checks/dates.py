@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cdisc_msc.io.columns import first_row_of_each
+from cdisc_msc.io.columns import row_of_each
 from cdisc_msc.validate.checks.util import by_subject_of, dates_of, combine, findings, iso_problems, text
 from cdisc_msc.validate.engine import CheckContext, SkipCheck, register
 from cdisc_msc.validate.package import DatasetData
@@ -134,7 +134,7 @@ def epoch_vs_se(ctx: CheckContext) -> pd.DataFrame | None:
                              "end": dates_of(se_data, "SEENDTC").fillna(pd.Timestamp.max), "se_epoch": se["EPOCH"]})
     date = dates_of(ctx.ds, date_col)
     rows, group = _same_subject_date_epoch(ctx.ds, date)
-    first = rows[first_row_of_each(group, int(group.max(initial=-1)) + 1)]  # one record for each (USUBJID, date, EPOCH)
+    first = rows[row_of_each(group, int(group.max(initial=-1)) + 1, last=True)]  # a record for each (USUBJID, date, EPOCH)
     records = pd.DataFrame({"row": np.arange(len(first)), "USUBJID": ds.take("USUBJID", first).to_numpy(),
                             "date": date.to_numpy()[first], "EPOCH": ds.take("EPOCH", first).to_numpy()})
     merged = records.merge(elements, on="USUBJID", how="inner")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from cdisc_msc.io.columns import combined_key, first_row_of_each
+from cdisc_msc.io.columns import combined_key, row_of_each
 
 if TYPE_CHECKING:
     from cdisc_msc.validate.package import DatasetData
@@ -179,7 +179,7 @@ def duplicated(codes: list[np.ndarray], size: int) -> np.ndarray:
     """Rows repeating an earlier row's combination of codes (like ``DataFrame.duplicated(keep="first")``)."""
     key = combine(codes, size)
     dup = np.ones(size, dtype=bool)
-    dup[first_row_of_each(key, int(key.max(initial=-1)) + 1)] = False
+    dup[row_of_each(key, int(key.max(initial=-1)) + 1)] = False  # the first row of each combination
     return dup
 
 
@@ -253,7 +253,7 @@ def one_to_one(frame: pd.DataFrame | None, code: str, name: str, within: list[st
     grouped = both & np.logical_and.reduce([codes[c] >= 0 for c in within]) if within else both
     rows = np.flatnonzero(grouped)  # groupby leaves out rows with a missing key
     combo = combine([codes[c][rows] for c in within + [code, name]], len(rows))  # the one pass over the rows
-    first = first_row_of_each(combo, int(combo.max(initial=-1)) + 1)  # a row standing for each distinct combination
+    first = row_of_each(combo, int(combo.max(initial=-1)) + 1, last=True)  # a row standing for each combination
     out = []
     for a, b in ((code, name), (name, code)):
         group = combine([codes[c][rows[first]] for c in within + [a]], len(first))
