@@ -201,7 +201,7 @@ def spread(table: np.ndarray, codes: np.ndarray, missing: Any) -> np.ndarray:
     full = np.empty(len(table) + 1, dtype=table.dtype)
     full[:-1] = table
     full[-1] = missing
-    return full[codes]  # code -1 takes the last slot
+    return full.take(codes)  # code -1 takes the last slot; take: faster than [codes] on a column's codes
 
 
 ROW_CHUNK = 1 << 16
