@@ -253,10 +253,10 @@ def write_datasets(frames: dict, spec: Spec, config: StudyConfig, folder: Path,
     def job(name: str) -> _Written | None:
         if stop.is_set():
             return None
-        if notify:
-            with lock:
-                notify(f"write:{name}")
         try:
+            if notify:
+                with lock:
+                    notify(f"write:{name}")
             return write_dataset(name, frames[name], spec, config, folder)
         except BaseException:
             stop.set()
@@ -265,7 +265,12 @@ def write_datasets(frames: dict, spec: Spec, config: StudyConfig, folder: Path,
     largest_first = sorted(frames, key=lambda n: (-frames[n].size, n))
     with ThreadPoolExecutor(WRITER_THREADS, thread_name_prefix="write-dataset") as pool:
         futures = {name: pool.submit(job, name) for name in largest_first}
-        wait(futures.values(), return_when=FIRST_EXCEPTION)
+        try:
+            wait(futures.values(), return_when=FIRST_EXCEPTION)
+        except BaseException:  # e.g. Ctrl-C in this thread: start nothing more
+            stop.set()
+            pool.shutdown(cancel_futures=True)
+            raise
         pool.shutdown(cancel_futures=True)  # waits for the ones running
     failed = [name for name in sorted(futures)
               if not futures[name].cancelled() and futures[name].exception() is not None]

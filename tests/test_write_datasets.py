@@ -37,16 +37,40 @@ def test_a_failing_dataset_cancels_the_ones_not_started(monkeypatch, tmp_path: P
 
 
 def test_the_first_failed_dataset_by_name_is_raised(monkeypatch, tmp_path: Path):
+    # two threads: BB fails at once; AA (started first, the largest) fails only after BB did, so the
+    # first failure in time is BB's, the first by name AA's
+    frames = {"AA": pd.DataFrame({"X": range(40)}), "BB": pd.DataFrame({"X": range(30)})}
+    bb_failed = threading.Event()
+
     def fake_write(name, frame, spec, config, folder):
-        if name in ("CC", "DD"):
-            raise ValueError(f"{name} failed")
+        if name == "BB":
+            bb_failed.set()
+            raise ValueError("BB failed")
+        assert bb_failed.wait(5)
+        raise ValueError("AA failed")
+
+    monkeypatch.setattr(pipeline, "WRITER_THREADS", 2)
+    monkeypatch.setattr(pipeline, "write_dataset", fake_write)
+    with pytest.raises(ValueError, match="AA failed"):
+        pipeline.write_datasets(frames, spec=None, config=None, folder=tmp_path)
+
+
+def test_an_interrupt_starts_no_more_datasets(monkeypatch, tmp_path: Path):
+    started: list[str] = []
+
+    def fake_write(name, frame, spec, config, folder):
+        started.append(name)
         return pipeline._Written(frame, None, None, pd.DataFrame())
+
+    def interrupted_wait(*args, **kwargs):
+        raise KeyboardInterrupt
 
     monkeypatch.setattr(pipeline, "WRITER_THREADS", 1)
     monkeypatch.setattr(pipeline, "write_dataset", fake_write)
-    # one thread, largest first: AA, BB, CC (fails; DD is cancelled): CC is raised
-    with pytest.raises(ValueError, match="CC failed"):
+    monkeypatch.setattr("concurrent.futures.wait", interrupted_wait)
+    with pytest.raises(KeyboardInterrupt):
         pipeline.write_datasets(_frames(), spec=None, config=None, folder=tmp_path)
+    assert len(started) <= 1  # at most the dataset already running when the interrupt came
 
 
 def test_results_are_gathered_by_name(monkeypatch, tmp_path: Path):
