@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from cdisc_msc.io.columns import (
     ROW_CHUNK, _factorize_float, factorize_column, factorize_numbers, row_of_each, run_starts, spread, spread_runs,
@@ -124,3 +125,14 @@ def test_row_of_each_across_scatter_chunks_equals_a_group_by():
     groups = pd.Series(np.arange(len(many))).groupby(many)
     assert row_of_each(many, 1000).tolist() == groups.min().tolist()
     assert row_of_each(many.astype(np.int16), 1000, last=True).tolist() == groups.max().tolist()
+
+
+def test_row_of_each_refuses_a_negative_code():
+    with pytest.raises(ValueError, match="code -1 is negative"):
+        row_of_each(np.array([0, -1, 1, 0]), 2)
+
+
+def test_row_of_each_refuses_a_code_no_row_holds():
+    # code 1 of 0..2 is absent: before the guard its slot held whatever np.empty left there
+    with pytest.raises(ValueError, match="code 1 occurs in no row"):
+        row_of_each(np.array([0, 2, 2, 0]), 3)

@@ -3,6 +3,7 @@ callers' variants (missing codes, overflow guard, renumbering) and the way back.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from cdisc_msc.io.columns import KEY_LIMIT, combined_key, split_key
 from cdisc_msc.spec.apply import combined_codes
@@ -87,3 +88,10 @@ def test_combine_numbers_groups_in_order_of_first_row_even_beyond_62_bits():
     assert combine([big, np.array([2 ** 30, 0, 2 ** 30, -1])], 4).tolist() == [0, 1, 0, 2]
     assert combine([], 3).tolist() == [0, 0, 0]
     assert combine([np.array([1, 1, -1, 1]), np.array([0, -1, 0, 0])], 4).tolist() == [0, 1, 2, 0]
+
+
+def test_refactorize_raises_when_the_renumbered_key_still_cannot_hold_the_next_column():
+    # 3 distinct tuples after renumbering, then a column of 2**61 values: 3 * 2**61 >= 2**62
+    codes = [np.array([0, 1, 2]), np.array([0, 0, 0]), np.array([1, 0, 1])]
+    with pytest.raises(OverflowError, match="distinct key tuples"):
+        combined_key(codes, [3, 2 ** 61, 2 ** 61], 3, missing=False, refactorize=True)

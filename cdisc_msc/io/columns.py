@@ -193,7 +193,9 @@ def small_codes(codes: np.ndarray, n_uniques: int) -> np.ndarray:
 def spread(table: np.ndarray, codes: np.ndarray, missing: Any) -> np.ndarray:
     """``table`` (one entry per distinct value) at ``codes``; code -1 (a missing value) gets ``missing``.
 
-    What is worked out once per distinct value of a column goes to the rows this way.
+    What is worked out once per distinct value of a column goes to the rows this way. The result has
+    the table's dtype, so ``missing`` must fit it (an object or bool table with a like value, not a
+    longer string in a fixed-width string table, nor NaN in an integer table).
 
     >>> spread(np.array([True, False]), np.array([1, -1, 0], dtype=np.int8), False).tolist()
     [False, False, True]
@@ -223,7 +225,9 @@ def row_of_each(codes: np.ndarray, n_codes: int, *, last: bool = False) -> np.nd
     >>> row_of_each(np.array([2, 0, 0, 2, 1], dtype=np.int8), 3, last=True).tolist()
     [2, 4, 3]
     """
-    rows = np.empty(n_codes, dtype=np.intp)
+    if len(codes) and int(codes.min()) < 0:
+        raise ValueError(f"row_of_each: code {int(codes.min())} is negative (a missing value's code?)")
+    rows = np.full(n_codes, -1, dtype=np.intp)
     starts = range(0, len(codes), ROW_CHUNK)
     for start in starts if last else reversed(starts):
         end = min(start + ROW_CHUNK, len(codes))
@@ -231,6 +235,8 @@ def row_of_each(codes: np.ndarray, n_codes: int, *, last: bool = False) -> np.nd
             rows[codes[start:end].astype(np.intp, copy=False)] = np.arange(start, end, dtype=np.intp)
         else:
             rows[codes[start:end][::-1].astype(np.intp)] = np.arange(end - 1, start - 1, -1, dtype=np.intp)
+    if n_codes and int(rows.min()) < 0:
+        raise ValueError(f"row_of_each: code {int(np.argmin(rows))} occurs in no row")
     return rows
 
 
@@ -393,6 +399,8 @@ def combined_key(codes: list[np.ndarray], radix: list[int], size: int, *, missin
         if span * r >= KEY_LIMIT:  # only with refactorize
             renumbered, distinct = pd.factorize(key)
             key, span = renumbered.astype(np.int64, copy=False), max(len(distinct), 1)
+            if span * r >= KEY_LIMIT:  # more distinct tuples than an int64 key can tell apart
+                raise OverflowError(f"{span:,} distinct key tuples times {r:,} values exceed {KEY_LIMIT:,}")
         key *= r
         key += column
         if missing:
