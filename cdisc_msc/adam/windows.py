@@ -28,6 +28,7 @@ import pandas as pd
 from cdisc_msc.adam.keys import key_codes
 from cdisc_msc.config import AnalysisWindow
 from cdisc_msc.scoring import distinct_text, require_columns
+from cdisc_msc.spec.apply import stable_order_of
 
 OrderSpec = Sequence["str | tuple[str, bool]"]
 BASELINE_AVISIT = "Baseline"
@@ -191,18 +192,14 @@ def extreme_mask(df: pd.DataFrame, by: Sequence[str], order: OrderSpec, mode: Li
 
 
 def _stable_order(keys: list[np.ndarray]) -> np.ndarray:
-    """Positions sorting by ``keys`` (first key primary; non-negative ranks), ties in input order.
+    """Positions sorting by ``keys`` (first key primary; non-negative ranks), ties in input order
+    (``spec.apply.stable_order_of``: one sort of the packed keys when they fit an int64).
 
-    The keys are packed into one int64 when their ranges allow (one sort
-    instead of one per key), else sorted by ``np.lexsort``.
+    >>> _stable_order([np.array([1, 0, 1]), np.array([0, 5, 0])]).tolist()
+    [1, 0, 2]
     """
-    spans = [int(k.max(initial=0)) + 1 for k in keys]
-    if np.prod([float(n) for n in spans]) < 2.0 ** 62:
-        packed = np.zeros(len(keys[0]), dtype=np.int64)
-        for key, span in zip(keys, spans):
-            packed = packed * span + key
-        return np.argsort(packed, kind="stable")
-    return np.lexsort(keys[::-1])  # np.lexsort: last key is the primary one
+    order = stable_order_of([(key, int(key.max(initial=0)) + 1) for key in keys])
+    return np.arange(len(keys[0])) if order is None else order
 
 
 def _rank_codes(values: pd.Series, ascending: bool, na_position: str) -> np.ndarray:
