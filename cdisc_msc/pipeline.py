@@ -165,10 +165,10 @@ def write_package(package: str, frames: dict, inputs: Inputs, stage: Path, timer
                   notify: Callable[[str], None] | None) -> PackageWritten:
     """Write one package's datasets (XPT, Dataset-JSON) and define files. The written (ASCII) frames
     are released on return; only what the build report needs is kept."""
-    contents, translit = timer.run(f"write:{package}", write_datasets, frames, inputs.specs[package],
-                                   inputs.config, stage / package, notify)
+    written, translit = timer.run(f"write:{package}", write_datasets, frames, inputs.specs[package],
+                                  inputs.config, stage / package, notify)
     problems = timer.run(f"define:{package}", write_define_files, inputs.specs[package],
-                         inputs.config, contents, stage / package)
+                         inputs.config, written, stage / package)
     return PackageWritten(package, translit, problems,
                           {name: len(f) for name, f in sorted(frames.items())})
 
@@ -194,7 +194,7 @@ factorisation of numbers and pointers, file writes), so two datasets use both co
 
 
 @dataclass
-class _Written:
+class WrittenDataset:
     """One dataset written: its ASCII frame, the XPT metadata, its column cache and its transliterations."""
 
     frame: object
@@ -203,7 +203,7 @@ class _Written:
     changes: object
 
 
-def write_dataset(name: str, frame, spec: Spec, config: StudyConfig, folder: Path) -> _Written:
+def write_dataset(name: str, frame, spec: Spec, config: StudyConfig, folder: Path) -> WrittenDataset:
     """Write one dataset as ``<name>.xpt`` and ``json/<name>.json`` (text transliterated to ASCII first)."""
     from cdisc_msc.io.columns import FrameColumns
     from cdisc_msc.io.datasetjson import write_dataset_json
@@ -221,7 +221,7 @@ def write_dataset(name: str, frame, spec: Spec, config: StudyConfig, folder: Pat
                        metadata_version_oid=f"MDV.{config.studyid}.{spec.package.upper()}",
                        creation_datetime=stamp, db_last_modified=stamp,
                        originator=config.sponsor, item_oid_prefix="IT", frame_columns=columns)
-    return _Written(ascii_frame, meta, columns, changed)
+    return WrittenDataset(ascii_frame, meta, columns, changed)
 
 
 def write_datasets(frames: dict, spec: Spec, config: StudyConfig, folder: Path,
@@ -229,7 +229,9 @@ def write_datasets(frames: dict, spec: Spec, config: StudyConfig, folder: Path,
     """Write each dataset as ``<name>.xpt`` and ``json/<name>.json`` from its spec.
 
     Text is transliterated to ASCII first (listed), so both formats carry the
-    same values. Returns the XPT metadata actually written and the changes.
+    same values. Returns each dataset as written (``WrittenDataset``: its ASCII
+    frame, XPT metadata and column cache, what define.xml is made from) and
+    the changes.
 
     ``WRITER_THREADS`` datasets are written at once, the largest first; each
     writes its own files, and the results are gathered by name, so the output
@@ -243,14 +245,13 @@ def write_datasets(frames: dict, spec: Spec, config: StudyConfig, folder: Path,
 
     import pandas as pd
 
-    from cdisc_msc.define.xml import DatasetContent
     from cdisc_msc.io.text import CHANGE_COLUMNS
 
     (folder / "json").mkdir(parents=True, exist_ok=True)
     lock = threading.Lock()  # notify is not thread-safe
     stop = threading.Event()  # set by the first dataset that fails: the ones not started are skipped
 
-    def job(name: str) -> _Written | None:
+    def job(name: str) -> WrittenDataset | None:
         if stop.is_set():
             return None
         try:
@@ -278,16 +279,18 @@ def write_datasets(frames: dict, spec: Spec, config: StudyConfig, folder: Path,
         raise futures[failed[0]].exception()
     written = {name: futures[name].result() for name in sorted(frames)}
     changes = [w.changes for w in written.values() if len(w.changes)]
-    contents = {name: DatasetContent(w.frame, w.meta, w.columns) for name, w in written.items()}
-    return contents, (pd.concat(changes, ignore_index=True) if changes else pd.DataFrame(columns=CHANGE_COLUMNS))
+    return written, (pd.concat(changes, ignore_index=True) if changes else pd.DataFrame(columns=CHANGE_COLUMNS))
 
 
-def write_define_files(spec: Spec, config: StudyConfig, contents: dict, folder: Path) -> ProblemReport:
-    """define.xml from the spec and the data written, its schema check, and define.html."""
+def write_define_files(spec: Spec, config: StudyConfig, written: dict[str, WrittenDataset],
+                       folder: Path) -> ProblemReport:
+    """define.xml from the spec and the datasets as written (``write_datasets``), its schema check,
+    and define.html."""
     from cdisc_msc.define.html import render_define_html
     from cdisc_msc.define.schema import validate_define
-    from cdisc_msc.define.xml import define_xml, write_define
+    from cdisc_msc.define.xml import DatasetContent, define_xml, write_define
 
+    contents = {name: DatasetContent(w.frame, w.meta, w.columns) for name, w in written.items()}
     xml = define_xml(spec, config, contents)
     path = write_define(folder / "define.xml", xml)
     report = ProblemReport(validate_define(xml, name=str(path)))
