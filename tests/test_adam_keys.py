@@ -22,6 +22,22 @@ def test_key_codes_sorted_follow_key_order_missing_last():
     assert np.argsort(codes, kind="stable").tolist() == [3, 1, 2, 0, 4]
 
 
+def test_key_codes_are_the_mixed_radix_of_the_sorted_column_codes():
+    # U: S1 0, S2 1, missing 2 (3 codes); V: 1.0 0, 2.0 1, 9.0 2 (3 codes) -> U * 3 + V, sorted or not
+    a = pd.DataFrame({"U": ["S2", "S1", "S2", "S1", None], "V": [2.0, 9.0, 1.0, 1.0, 1.0]})
+    assert key_codes([a], ["U", "V"], sort=True)[0].tolist() == [4, 2, 3, 0, 6]
+    ca, cb = key_codes([a.iloc[:2], a.iloc[2:]], ["U", "V"])
+    assert ca.tolist() == [4, 2] and cb.tolist() == [3, 0, 6]
+
+
+def test_key_codes_one_column_no_column_no_row():
+    a = pd.DataFrame({"U": ["S2", None, "S1"]})
+    assert key_codes([a], ["U"], sort=True)[0].tolist() == [1, 2, 0]
+    assert key_codes([a], [])[0].tolist() == [0, 0, 0]
+    (none,) = key_codes([a.iloc[:0]], ["U"], sort=True)
+    assert none.dtype == np.int64 and none.tolist() == []
+
+
 def test_lookup_rows_matches_left_merge_one_and_two_keys():
     left = pd.DataFrame({"U": ["a", "b", None, "z", "a"], "P": ["x", "y", "x", "x", "y"]})
     right = pd.DataFrame({"U": ["a", "b", np.nan, "a"], "P": ["x", "y", "x", "y"]})

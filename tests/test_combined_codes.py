@@ -63,10 +63,49 @@ def test_a_key_that_could_overflow_gives_none():
 
 
 def test_refactorize_renumbers_the_partial_key_before_it_overflows():
-    a, b, c = np.array([5, 0, 5]), np.array([0, 1, 0]), np.array([1, 1, 1])
+    a, b, c = np.array([2 ** 40 - 1, 0, 2 ** 40 - 1]), np.array([0, 1, 0]), np.array([1, 1, 1])
     key = combined_key([a, b, c], [2 ** 40, 2 ** 30, 2], 3, missing=False, refactorize=True)
-    # 2**40 * 2**30 overflows: a's keys 5, 0, 5 become 0, 1, 0; then (0, 2**30 + 1, 0) * 2 + 1
+    # 2**40 * 2**30 overflows: a's keys 2**40 - 1, 0, 2**40 - 1 become 0, 1, 0; then (0, 2**30 + 1, 0) * 2 + 1
     assert key.tolist() == [1, 2 ** 31 + 3, 1]
+
+
+def test_refactorize_renumbers_only_when_the_actual_keys_would_overflow():
+    # radices 2**40 * 2**30 could overflow, but a's largest code is 5: 6 * 2**30 fits, so no renumbering
+    a, b = np.array([5, 0, 5]), np.array([0, 1, 2])
+    for mode in (True, "sorted"):
+        key = combined_key([a, b], [2 ** 40, 2 ** 30], 3, missing=False, refactorize=mode)
+        assert key.tolist() == [5 * 2 ** 30, 1, 5 * 2 ** 30 + 2]
+
+
+def test_refactorize_sorted_renumbers_in_key_order_so_keys_still_order_as_tuples():
+    a, b, c = np.array([2 ** 40 - 1, 0, 2 ** 40 - 1, 7]), np.array([0, 1, 1, 0]), np.array([1, 1, 0, 0])
+    radix = [2 ** 40, 2 ** 30, 2]
+    # sorted: a's 0, 7, 2**40 - 1 become 0, 1, 2 -> (2, 0, 2, 1) * 2**30 + b, then * 2 + c
+    key = combined_key([a, b, c], radix, 4, missing=False, refactorize="sorted")
+    assert key.tolist() == [2 ** 32 + 1, 3, 2 ** 32 + 2, 2 ** 31]
+    assert np.argsort(key, kind="stable").tolist() == np.lexsort([c, b, a]).tolist() == [1, 3, 0, 2]
+    # in order of first row: 2**40 - 1, 0, 7 become 0, 1, 2 -> keys no longer order as the tuples
+    key = combined_key([a, b, c], radix, 4, missing=False, refactorize=True)
+    assert key.tolist() == [1, 2 ** 31 + 3, 2, 2 ** 32]
+
+
+def test_refactorize_sorted_with_missing_codes_keeps_missing_first():
+    # digits code + 1: a -> 0, 2**40 - 1, 4 (largest + 1 = 2**40: renumbered, sorted, to 0, 2, 1); b -> 1, 0, 1
+    a, b = np.array([-1, 2 ** 40 - 2, 3]), np.array([0, -1, 0])
+    key = combined_key([a, b], [2 ** 40, 2 ** 30], 3, refactorize="sorted")
+    assert key.tolist() == [1, 2 ** 31, 2 ** 30 + 1]
+
+
+def test_refactorize_sorted_no_row_and_one_column():
+    empty = np.zeros(0, dtype=np.int64)
+    assert combined_key([empty, empty], [2 ** 40, 2 ** 30], 0, refactorize="sorted").tolist() == []
+    assert combined_key([np.array([2 ** 61, 3])], [2 ** 62], 2, missing=False, refactorize="sorted").tolist() \
+        == [2 ** 61, 3]  # one column: nothing to renumber before
+
+
+def test_refactorize_other_values_are_refused():
+    with pytest.raises(ValueError, match="refactorize"):
+        combined_key([np.array([0])], [1], 1, refactorize="ordered")
 
 
 def test_split_key_gives_the_codes_back():

@@ -13,10 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from cdisc_msc.io.columns import combined_key
 from cdisc_msc.spec.apply import key_codes as sorted_codes
-
-_CODE_LIMIT = 2 ** 62
-"""Combined codes are re-compressed before they could overflow int64."""
 
 
 def key_codes(frames: Sequence[pd.DataFrame], by: Sequence[str], sort: bool = False) -> list[np.ndarray]:
@@ -24,23 +22,30 @@ def key_codes(frames: Sequence[pd.DataFrame], by: Sequence[str], sort: bool = Fa
     get the same code exactly when their ``by`` values are equal.
 
     With ``sort`` the codes ascend with the key tuples (each column sorted,
-    missing values last), so ordering by code orders by the keys.
+    missing values last), so ordering by code orders by the keys. The frames'
+    rows are coded together (``io.columns.combined_key``, renumbered only
+    where the key would overflow), then split back per frame.
 
     >>> a = pd.DataFrame({"U": ["S2", "S1", "S2"], "V": [1.0, 1.0, 2.0]})
     >>> [c.tolist() for c in key_codes([a, a.iloc[:1]], ["U", "V"], sort=True)]
     [[2, 0, 3], [2]]
     """
     lengths = [len(f) for f in frames]
-    total = np.zeros(sum(lengths), dtype=np.int64)
-    for col in by:
-        values = frames[0][col] if len(frames) == 1 else pd.concat([f[col] for f in frames], ignore_index=True)
-        # codes in value order, missing last, whether or not ``sort`` asks for it: text is factorised
-        # by object identity first (a pointer hash; no string hashed), then its few distinct values sorted
-        codes, n = sorted_codes(values, na_first=False)
-        if (int(total.max(initial=0)) + 1) * n >= _CODE_LIMIT:
-            total = pd.factorize(total, sort=sort)[0].astype(np.int64)
-        total = total * n + codes
-    return np.split(total, np.cumsum(lengths)[:-1])
+    # codes in value order, missing last, whether or not ``sort`` asks for it: text is factorised
+    # by object identity first (a pointer hash; no string hashed), then its few distinct values sorted
+    columns = [sorted_codes(_stacked(frames, col), na_first=False) for col in by]
+    key = combined_key([codes for codes, _ in columns], [n for _, n in columns], sum(lengths), missing=False,
+                       refactorize="sorted" if sort else True)
+    return np.split(key, np.cumsum(lengths)[:-1])
+
+
+def _stacked(frames: Sequence[pd.DataFrame], col: str) -> pd.Series:
+    """Column ``col`` of the frames one after the other (the frame's own column when there is one).
+
+    >>> _stacked([pd.DataFrame({"U": ["a"]}), pd.DataFrame({"U": ["b", "c"]})], "U").tolist()
+    ['a', 'b', 'c']
+    """
+    return frames[0][col] if len(frames) == 1 else pd.concat([f[col] for f in frames], ignore_index=True)
 
 
 def lookup_rows(left: pd.DataFrame, right: pd.DataFrame, by: Sequence[str]) -> np.ndarray:

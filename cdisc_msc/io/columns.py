@@ -13,7 +13,7 @@ from __future__ import annotations
 import ctypes
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -367,22 +367,28 @@ KEY_LIMIT = 1 << 62
 
 
 def combined_key(codes: list[np.ndarray], radix: list[int], size: int, *, missing: bool = True,
-                 refactorize: bool = False) -> np.ndarray | None:
+                 refactorize: bool | Literal["sorted"] = False) -> np.ndarray | None:
     """Per row, its codes of several columns as one int64, the first column the most significant
     digit in mixed ``radix``: equal keys are equal tuples of codes, and keys order as the tuples do.
 
     With ``missing`` a code may be -1 (missing): the digit is ``code + 1`` and a column's radix is
     its number of distinct values plus one; without, codes run from 0 to radix - 1. ``size`` is the
     number of rows (for no column: all keys 0). A key that could reach ``KEY_LIMIT`` (the radices'
-    product) gives None; with ``refactorize`` the partial key is renumbered (``pd.factorize``)
-    before the column that would take it there instead, so keys still tell the tuples apart but
-    no longer order them.
+    product) gives None. With ``refactorize`` it is made instead: before a column that would take
+    the partial key (its actual largest value) to the limit, the partial key is renumbered 0, 1, ...
+    (``pd.factorize``). ``True`` numbers in order of first row, so keys still tell the tuples apart
+    but no longer order them; ``"sorted"`` numbers in key order, so they still order as the tuples.
 
     >>> combined_key([np.array([0, -1, 1]), np.array([1, 0, -1])], [3, 3], 3).tolist()
     [5, 1, 6]
     >>> combined_key([np.array([1, 0]), np.array([2, 2])], [2, 3], 2, missing=False).tolist()
     [5, 2]
+    >>> combined_key([np.array([9, 2]), np.array([1, 0])], [2 ** 40, 2 ** 30], 2, missing=False,
+    ...              refactorize="sorted").tolist()  # 10 * 2**30 fits: not renumbered
+    [9663676417, 2147483648]
     """
+    if refactorize not in (False, True, "sorted"):
+        raise ValueError(f"combined_key: refactorize must be False, True or 'sorted', got {refactorize!r}")
     if not codes:
         return np.zeros(size, dtype=np.int64)
     radix = [max(int(r), 1) for r in radix]
@@ -396,17 +402,30 @@ def combined_key(codes: list[np.ndarray], radix: list[int], size: int, *, missin
         key += 1
     span = radix[0]  # the keys so far are below it
     for column, r in zip(codes[1:], radix[1:]):
-        if span * r >= KEY_LIMIT:  # only with refactorize
-            renumbered, distinct = pd.factorize(key)
-            key, span = renumbered.astype(np.int64, copy=False), max(len(distinct), 1)
-            if span * r >= KEY_LIMIT:  # more distinct tuples than an int64 key can tell apart
-                raise OverflowError(f"{span:,} distinct key tuples times {r:,} values exceed {KEY_LIMIT:,}")
+        if span * r >= KEY_LIMIT:  # only with refactorize: the radices say it could overflow; do the keys?
+            span = int(key.max(initial=-1)) + 1
+            if span * r >= KEY_LIMIT:
+                key, span = _renumbered(key, sort=refactorize == "sorted")
+                if span * r >= KEY_LIMIT:  # more distinct tuples than an int64 key can tell apart
+                    raise OverflowError(f"{span:,} distinct key tuples times {r:,} values exceed {KEY_LIMIT:,}")
         key *= r
         key += column
         if missing:
             key += 1  # not column + 1: an int8 column at 127 would wrap
         span *= r
     return key
+
+
+def _renumbered(key: np.ndarray, *, sort: bool) -> tuple[np.ndarray, int]:
+    """``key`` renumbered 0, 1, ... per distinct value (in value order with ``sort``, else in order of
+    first row) and how many numbers there are (at least 1: a bound for the keys to come).
+
+    >>> key, n = _renumbered(np.array([50, 7, 50]), sort=True)
+    >>> key.tolist(), n
+    ([1, 0, 1], 2)
+    """
+    numbers, distinct = pd.factorize(key, sort=sort)
+    return numbers.astype(np.int64, copy=False), max(len(distinct), 1)
 
 
 def split_key(key: np.ndarray, radix: list[int], *, missing: bool = True) -> list[np.ndarray]:
