@@ -13,7 +13,7 @@ import pandas as pd
 
 from cdisc_msc.config import StudyConfig
 from cdisc_msc.scoring import MissingColumnsError, require_columns
-from cdisc_msc.io.columns import factorize_column, is_text_dtype
+from cdisc_msc.io.columns import factorize_column, is_text_dtype, spread
 from cdisc_msc.spec.apply import combined_codes, stable_order
 
 
@@ -51,7 +51,7 @@ def add_subject_ids(df: pd.DataFrame, subjects: pd.DataFrame, config: StudyConfi
         raise pd.errors.MergeError("add_subject_ids: SUBJID is not unique in the subject map")
     # a lookup by position instead of a merge: no copy of the form's columns
     pos = pd.Index(ids["SUBJID"]).get_indexer(df["SUBJID"])
-    found = np.append(ids["USUBJID"].to_numpy(dtype=object), None)[pos]  # position -1: not in DM
+    found = spread(ids["USUBJID"].to_numpy(dtype=object), pos, None)  # position -1: not in DM
     out = df.reset_index(drop=True).assign(USUBJID=pd.Series(found, dtype=ids["USUBJID"].dtype))
     out.insert(0, "STUDYID", config.studyid)
     if domain is not None:
@@ -226,8 +226,8 @@ def derive_epoch(df: pd.DataFrame, dtc_var: str, se: pd.DataFrame) -> pd.Series:
         inside = np.where(timed[rows], (lo[rows] >= start[e]) & (lo[rows] <= end[e]),
                           (hi[rows] >= start_day[e]) & (lo[rows] <= end[e]))
         chosen[rows[inside]] = e[inside]
-    epoch = np.append(el["EPOCH"].astype("string").to_numpy(dtype=object, na_value=pd.NA), pd.NA)
-    return pd.Series(epoch[chosen], index=df.index, dtype="string")
+    epoch = spread(el["EPOCH"].astype("string").to_numpy(dtype=object, na_value=pd.NA), chosen, pd.NA)
+    return pd.Series(epoch, index=df.index, dtype="string")
 
 
 # ------------------------------------------------------------------ baseline

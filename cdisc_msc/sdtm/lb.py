@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cdisc_msc.io.columns import spread
 from cdisc_msc.raw.forms import LB_TESTS
 from cdisc_msc.sdtm.build import SdtmContext
 from cdisc_msc.sdtm.common import DerivationError, add_subject_ids, iso_date, per_distinct, per_distinct_rows, require
@@ -77,9 +78,9 @@ def map_tests(lb: pd.DataFrame) -> pd.DataFrame:
     codes = np.asarray(codes, dtype=np.intp)
 
     def per_test(value: dict[str, str]) -> pd.Series:
-        """A text per raw test code, spread to the records (the trailing entry: code -1, missing)."""
-        table = np.array([value[t] for t in distinct] + [None], dtype=object)
-        return pd.Series(table[codes], index=lb.index, dtype="string")
+        """A text per raw test code, spread to the records (code -1, missing: None)."""
+        table = np.array([value[t] for t in distinct], dtype=object)
+        return pd.Series(spread(table, codes, None), index=lb.index, dtype="string")
 
     return lb.assign(
         LBTESTCD=per_test({k: t.testcd for k, t in TESTS.items()}),
