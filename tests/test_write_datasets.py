@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from cdisc_msc import pipeline
+from cdisc_msc.io.meta import DatasetContent
 
 
 def _frames() -> dict[str, pd.DataFrame]:
@@ -27,7 +28,7 @@ def test_a_failing_dataset_cancels_the_ones_not_started(monkeypatch, tmp_path: P
             started.append(name)
         if name == "ZZ":
             raise ValueError("ZZ cannot be written")
-        return pipeline.WrittenDataset(frame, None, None, pd.DataFrame())
+        return DatasetContent(frame, None), pd.DataFrame()
 
     monkeypatch.setattr(pipeline, "WRITER_THREADS", 1)
     monkeypatch.setattr(pipeline, "write_dataset", fake_write)
@@ -60,7 +61,7 @@ def test_an_interrupt_starts_no_more_datasets(monkeypatch, tmp_path: Path):
 
     def fake_write(name, frame, spec, config, folder):
         started.append(name)
-        return pipeline.WrittenDataset(frame, None, None, pd.DataFrame())
+        return DatasetContent(frame, None), pd.DataFrame()
 
     def interrupted_wait(*args, **kwargs):
         raise KeyboardInterrupt
@@ -75,8 +76,8 @@ def test_an_interrupt_starts_no_more_datasets(monkeypatch, tmp_path: Path):
 
 def test_results_are_gathered_by_name(monkeypatch, tmp_path: Path):
     monkeypatch.setattr(pipeline, "write_dataset",
-                        lambda name, frame, spec, config, folder: pipeline.WrittenDataset(frame, name, None, pd.DataFrame()))
-    written, changes = pipeline.write_datasets(_frames(), spec=None, config=None, folder=tmp_path)
-    assert list(written) == ["AA", "BB", "CC", "DD"]
-    assert [w.meta for w in written.values()] == ["AA", "BB", "CC", "DD"]
+                        lambda name, frame, spec, config, folder: (DatasetContent(frame, name), pd.DataFrame()))
+    contents, changes = pipeline.write_datasets(_frames(), spec=None, config=None, folder=tmp_path)
+    assert list(contents) == ["AA", "BB", "CC", "DD"]
+    assert [c.xpt for c in contents.values()] == ["AA", "BB", "CC", "DD"]
     assert len(changes) == 0

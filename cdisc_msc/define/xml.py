@@ -29,7 +29,7 @@ from lxml import etree
 
 from cdisc_msc import __version__
 from cdisc_msc.config import StudyConfig
-from cdisc_msc.io.meta import XptDataset, display_format, from_spec
+from cdisc_msc.io.meta import DatasetContent, display_format
 from cdisc_msc.problems import InputError, Problem, ProblemReport
 from cdisc_msc.spec.ct import DEFAULT_VERSION, load_ct
 from cdisc_msc.spec.model import Codelist, Dataset, Document, Spec, ValueLevel, Variable
@@ -71,34 +71,6 @@ def _ns(prefix: str | None, tag: str) -> str:
 
 
 # --------------------------------------------------------------------------- inputs
-
-
-@dataclass(frozen=True)
-class DatasetContent:
-    """One dataset as written: its frame and its XPT metadata (lengths, labels).
-
-    ``columns``, the frame's column cache the writers filled, saves
-    factorising the columns again (optional).
-    """
-
-    frame: pd.DataFrame
-    xpt: XptDataset
-    columns: FrameColumns | None = None
-
-    @classmethod
-    def from_frame(cls, dataset: Dataset, frame: pd.DataFrame) -> "DatasetContent":
-        """Content of a frame about to be written with the spec (lengths as the XPT writer sets them)."""
-        return cls(frame, from_spec(dataset, frame))
-
-    def length(self, name: str) -> int | None:
-        try:
-            return self.xpt.variable(name).length
-        except KeyError:
-            return None
-
-    @property
-    def has_rows(self) -> bool:
-        return len(self.frame) > 0
 
 
 def contents_from_frames(spec: Spec, frames: Mapping[str, pd.DataFrame]) -> dict[str, DatasetContent]:

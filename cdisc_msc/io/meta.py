@@ -12,6 +12,7 @@ and the frame, resolving ``length: "data"`` to the longest actual value.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 import functools
 import re
 from typing import TYPE_CHECKING, Literal
@@ -225,7 +226,37 @@ SPECIAL_MISSING_TEXT: frozenset[str] = frozenset(
 """Strings accepted in (object-dtype) numeric columns as SAS missing values."""
 
 
+@dataclass(frozen=True)
+class DatasetContent:
+    """One dataset as written: its frame and its XPT metadata (lengths, labels), what define.xml
+    is made from. Here, not in the define module, so the writers can return it without importing
+    lxml.
+
+    ``columns``, the frame's column cache the writers filled, saves
+    factorising the columns again (optional).
+    """
+
+    frame: pd.DataFrame
+    xpt: XptDataset
+    columns: FrameColumns | None = None
+
+    @classmethod
+    def from_frame(cls, dataset: Dataset, frame: pd.DataFrame) -> "DatasetContent":
+        """Content of a frame about to be written with the spec (lengths as the XPT writer sets them)."""
+        return cls(frame, from_spec(dataset, frame))
+
+    def length(self, name: str) -> int | None:
+        try:
+            return self.xpt.variable(name).length
+        except KeyError:
+            return None
+
+    @property
+    def has_rows(self) -> bool:
+        return len(self.frame) > 0
+
+
 __all__ = [
-    "NUMERIC_LENGTH", "SPECIAL_MISSING_TEXT", "SasFormat", "XptDataset", "XptVariable",
+    "NUMERIC_LENGTH", "SPECIAL_MISSING_TEXT", "DatasetContent", "SasFormat", "XptDataset", "XptVariable",
     "display_format", "from_spec", "max_byte_length", "parse_format", "variable_from_spec",
 ]
