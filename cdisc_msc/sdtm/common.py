@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from cdisc_msc.config import StudyConfig
-from cdisc_msc.scoring import MissingColumnsError, require_columns
-from cdisc_msc.io.columns import factorize_column, is_text_dtype, spread
+from cdisc_msc.scoring import MissingColumnsError, distinct_values, per_distinct, require_columns
+from cdisc_msc.io.columns import factorize_column, spread
 from cdisc_msc.spec.apply import combined_codes, stable_order
 
 
@@ -91,38 +91,6 @@ def iso_datetime(date: pd.Series, time: pd.Series | None = None) -> pd.Series:
     return d.mask(full & has_t, d + "T" + t)
 
 
-def per_distinct(parse: Callable[[pd.Series], pd.Series], values: pd.Series) -> pd.Series:
-    """``parse(values)`` worked out once per distinct value (dates, units and
-    results repeat across records), aligned with ``values``.
-
-    >>> per_distinct(lambda s: s.str.strip(), pd.Series([" a", "b", " a", None], dtype="string")).tolist()
-    ['a', 'b', 'a', <NA>]
-    """
-    codes, distinct = distinct_values(values)
-    parsed = parse(distinct)
-    return pd.Series(parsed.array.take(codes), index=values.index, name=parsed.name)
-
-
-def distinct_values(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
-    """Codes and distinct values of a column (same dtype and name), missing
-    values being one more distinct value at the end: ``distinct[codes]`` is
-    ``values``. Text is factorised as the writers do (by object identity where
-    values share their string objects, a cheap integer hash).
-
-    >>> codes, distinct = distinct_values(pd.Series(["b", None, "b"], dtype="string"))
-    >>> codes.tolist(), distinct.tolist()
-    ([0, 1, 0], ['b', <NA>])
-    """
-    if is_text_dtype(values.dtype):
-        f = factorize_column(values)
-        codes, uniques = np.asarray(f.codes, dtype=np.intp), np.append(np.asarray(f.uniques, dtype=object), None)
-    else:
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        codes, uniques = np.asarray(codes, dtype=np.intp), np.append(np.asarray(uniques, dtype=object), None)
-    codes = np.where(codes < 0, len(uniques) - 1, codes)
-    return codes, pd.Series(uniques, dtype=values.dtype, name=values.name)
-
-
 def _dtc_to_date(dtc: pd.Series) -> pd.Series:
     s = dtc.astype("string").str.slice(0, 10)
     s = s.where(s.str.len() == 10)
@@ -183,8 +151,7 @@ def numbers_within(sorted_ids: pd.Series) -> pd.Series:
     >>> numbers_within(pd.Series(["A", "A", "B", None])).tolist()
     [1, 2, 1, <NA>]
     """
-    codes = np.asarray(factorize_column(sorted_ids).codes if is_text_dtype(sorted_ids.dtype)
-                       else pd.factorize(sorted_ids, use_na_sentinel=True)[0])
+    codes = factorize_column(sorted_ids).codes
     n = len(codes)
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if n else np.zeros(0, dtype=np.intp)
     run_start = np.repeat(starts, np.diff(np.r_[starts, n]))
@@ -271,16 +238,13 @@ def derive_lobxfl(df: pd.DataFrame, by: list[str], result_var: str, dtc_var: str
 
 def group_codes(values: pd.Series) -> tuple[np.ndarray, int]:
     """Codes of a column in order of first appearance (-1 = missing) and how many
-    distinct values there are (text factorised by object identity first).
+    distinct values there are (``factorize_column``: text by object identity first).
 
     >>> group_codes(pd.Series(["b", None, "a", "b"]))
     (array([ 0, -1,  1,  0]), 2)
     """
-    if is_text_dtype(values.dtype):
-        f = factorize_column(values)
-        return np.asarray(f.codes, dtype=np.int64), len(f.uniques)
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    return np.asarray(codes, dtype=np.int64), len(uniques)
+    f = factorize_column(values)
+    return np.asarray(f.codes, dtype=np.int64), len(f.uniques)
 
 
 def _has_text(values: pd.Series) -> np.ndarray:
