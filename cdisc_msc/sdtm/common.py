@@ -13,7 +13,7 @@ import pandas as pd
 
 from cdisc_msc.config import StudyConfig
 from cdisc_msc.scoring import MissingColumnsError, distinct_values, per_distinct, require_columns
-from cdisc_msc.io.columns import factorize_column, spread
+from cdisc_msc.io.columns import factorize_column, row_of_each, spread
 from cdisc_msc.spec.apply import combined_codes, stable_order
 
 
@@ -338,8 +338,9 @@ def per_distinct_rows(fn: Callable[[pd.DataFrame], pd.Series], frame: pd.DataFra
     >>> per_distinct_rows(lambda d: d["a"] + d["b"].astype(str), f).tolist()
     ['x1', 'x1', 'y2']
     """
-    codes = frame.groupby(list(frame.columns), sort=False, dropna=False).ngroup().to_numpy()
-    distinct = frame.drop_duplicates().reset_index(drop=True)  # first appearances: the ngroup order
+    groups = frame.groupby(list(frame.columns), sort=False, dropna=False)
+    codes = groups.ngroup().to_numpy()  # in order of first appearance
+    distinct = frame.take(row_of_each(codes, groups.ngroups)).reset_index(drop=True)
     return pd.Series(fn(distinct).array.take(codes), index=frame.index)
 
 
