@@ -180,9 +180,9 @@ def derive_epoch(df: pd.DataFrame, dtc_var: str, se: pd.DataFrame) -> pd.Series:
     el_subj, subjects = pd.factorize(el["USUBJID"], use_na_sentinel=False)
     first = np.searchsorted(el_subj, np.arange(len(subjects)))
     count = np.bincount(el_subj, minlength=len(subjects))
-    start_day, _, start, _, _ = _dtc_instants(el["SESTDTC"])
-    end = _dtc_instants(el["SEENDTC"])[3]
-    _, _, lo, hi, timed = _dtc_instants(df[dtc_var])
+    start_day, start = _dtc_instants(el["SESTDTC"], "date", "start")
+    (end,) = _dtc_instants(el["SEENDTC"], "end")
+    lo, hi, timed = _dtc_instants(df[dtc_var], "start", "end", "timed")
     subj = pd.Index(subjects).get_indexer(df["USUBJID"])
     n_el = np.where(subj >= 0, count[subj] if len(count) else 0, 0)
     chosen = np.full(len(df), -1, dtype=np.intp)
@@ -209,8 +209,8 @@ def derive_lobxfl(df: pd.DataFrame, by: list[str], result_var: str, dtc_var: str
     ``rfxstdtc`` is aligned with ``df`` (one value per record).
     """
     require(df, [*by, result_var, dtc_var], "derive_lobxfl")
-    d, t, start = _dtc_parts(df[dtc_var])
-    r, rt, _ = _dtc_parts(rfxstdtc)
+    d, t, start = _dtc_instants(df[dtc_var], "date", "full", "start")
+    r, rt = _dtc_instants(rfxstdtc, "date", "full")
     same_day_ok = (d == r) & ~(~np.isnat(t) & ~np.isnat(rt) & (t > rt))
     eligible = ((d < r) | same_day_ok) & _has_text(df[result_var])
     seq_cols = [c for c in df.columns if c.endswith("SEQ")]
@@ -253,24 +253,23 @@ def _has_text(values: pd.Series) -> np.ndarray:
     return (distinct.astype("string") != "").fillna(False).to_numpy(dtype=bool)[codes]
 
 
-def _dtc_parts(dtc: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Complete date, complete date-time and start instant (date only -> 00:00)
-    of ISO values as datetime64 arrays (NaT where unknown), each distinct value
-    parsed once."""
-    return _dtc_instants(dtc)[:3]
+def _dtc_instants(dtc: pd.Series, *parts: str) -> list[np.ndarray]:
+    """Per value of an ISO --DTC column, the ``parts`` asked for, each distinct
+    value parsed once: ``date`` (complete date), ``full`` (complete date-time),
+    ``start`` and ``end`` of the instant it denotes (date only -> 00:00 and
+    23:59:59), as datetime64[ns] arrays (NaT where unknown), and ``timed``
+    (whether it carries a time: 16 characters or more).
 
-
-def _dtc_instants(dtc: pd.Series) -> tuple[np.ndarray, ...]:
-    """Per value of an ISO --DTC column: complete date, complete date-time,
-    start and end of the instant it denotes (date only -> 00:00 and 23:59:59)
-    as datetime64[ns] arrays (NaT where unknown), and whether it carries a time
-    (16 characters or more). Each distinct value is parsed once."""
+    >>> end, timed = _dtc_instants(pd.Series(["2024-03-05", "2024-03-05T09:30", "2024-03"]), "end", "timed")
+    >>> np.datetime_as_string(end, unit="s").tolist(), timed.tolist()
+    (['2024-03-05T23:59:59', '2024-03-05T09:30:00', 'NaT'], [False, True, False])
+    """
     pick, distinct = distinct_values(dtc.astype("string"))
     date, full = _dtc_to_date(distinct), _dtc_to_datetime(distinct)
-    start = full.fillna(date)
-    end = full.fillna(date + pd.Timedelta(days=1) - pd.Timedelta(seconds=1))
+    at = {"date": date, "full": full, "start": full.fillna(date),
+          "end": full.fillna(date + pd.Timedelta(days=1) - pd.Timedelta(seconds=1))}
     timed = (distinct.str.len().fillna(0) >= 16).to_numpy(dtype=bool)
-    return (*(s.to_numpy(dtype="datetime64[ns]")[pick] for s in (date, full, start, end)), timed[pick])
+    return [timed[pick] if p == "timed" else at[p].to_numpy(dtype="datetime64[ns]")[pick] for p in parts]
 
 
 # ------------------------------------------------------------------ SUPPQUAL
