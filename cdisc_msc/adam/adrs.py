@@ -36,7 +36,7 @@ from cdisc_msc.adam.bds import (
 from cdisc_msc.adam.keys import lookup_rows
 from cdisc_msc.adam.windows import window_grid, windows_assessing
 from cdisc_msc.config import AnalysisWindow, ClinicalResponseRule, StudyConfig
-from cdisc_msc.scoring import distinct_text, per_distinct_text, require_columns
+from cdisc_msc.scoring import distinct_text, per_distinct, require_columns
 from cdisc_msc.scoring import bilag, sledai
 from cdisc_msc.scoring.clinical_response import derive_clinical_response
 from cdisc_msc.scoring.sri4 import derive_sri4
@@ -105,7 +105,7 @@ def item_records(rs: pd.DataFrame) -> pd.DataFrame:
         raise ValueError(f"ADRS: RS test codes without an ADRS parameter: {', '.join(sorted(set(testcd[unknown])))}")
     codes, answers = distinct_text(rs["RSSTRESC"])  # as text, each distinct answer converted once
     stresc = pd.Series(answers.array.take(codes, allow_fill=True), index=rs.index, name="RSSTRESC")
-    weight = per_distinct_text(testcd, lambda t: t.map(sledai.WEIGHTS).astype("float64"))
+    weight = per_distinct(lambda t: t.map(sledai.WEIGHTS).astype("float64"), testcd)
     # each rule checks only its own instrument's answers (other rows masked to missing) and
     # itself works once per distinct answer
     present = sledai.presence(stresc.where(is_sled))

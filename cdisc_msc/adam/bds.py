@@ -15,7 +15,7 @@ import pandas as pd
 from cdisc_msc.adam.keys import key_codes, lookup_rows, take_rows
 from cdisc_msc.adam.windows import derive_var_ablfl, derive_var_anl01fl, derive_vars_window
 from cdisc_msc.config import StudyConfig
-from cdisc_msc.io.columns import spread
+from cdisc_msc.io.columns import row_of_each, spread
 from cdisc_msc.scoring import distinct_text, require_columns
 
 
@@ -186,10 +186,10 @@ def score_forms(items: pd.DataFrame, rows: np.ndarray, item_codes: Sequence[str]
     param_codes, params = distinct_text(mine["PARAMCD"])  # each distinct code hashed once (-1: missing)
     meta = mine[["VISIT", "ADT", "_SEQ"]].groupby(form, sort=True).agg(
         VISIT=("VISIT", "first"), ADT=("ADT", "max"), _SEQ=("_SEQ", "max"))
-    first_row = pd.Series(np.arange(len(mine))).groupby(form, sort=True).first().to_numpy()
     # wide: one row per form, a column per item code (absent item -> NaN), then one per other PARAMCD and
     # one for a missing PARAMCD (usually none: one more column), so that any PARAMCD twice in a form is caught
-    row = np.searchsorted(meta.index.to_numpy(), form)
+    row = np.searchsorted(meta.index.to_numpy(), form)  # forms numbered 0, 1, ... in key order
+    first_row = row_of_each(row, len(meta))
     column_of_param = pd.Index(list(item_codes)).get_indexer(params)
     other = column_of_param < 0
     column_of_param[other] = len(item_codes) + np.arange(int(other.sum()))

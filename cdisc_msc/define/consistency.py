@@ -41,7 +41,7 @@ from lxml import etree
 
 from cdisc_msc.define.schema import parse_define
 from cdisc_msc.define.values import ColumnFacts, Condition, Selection, distinct_keys, format_number, texts_of
-from cdisc_msc.io.columns import Factorized, combined_key, split_key
+from cdisc_msc.io.columns import Factorized, FrameColumns, combined_key, factorize_column, split_key
 from cdisc_msc.io.meta import XptDataset
 from cdisc_msc.io.xpt import NumericColumn, XptFormatError, read_xpt_columns
 from cdisc_msc.problems import Problem
@@ -275,8 +275,17 @@ def read_dataset(path: Path) -> LoadedDataset:
 
 
 def _factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    codes, uniques = pd.factorize(values.to_numpy(), use_na_sentinel=True)
-    return np.asarray(codes, dtype=np.intp), np.asarray(uniques, dtype=object)
+    return _as_codes(factorize_column(values))
+
+
+def _as_codes(found: Factorized) -> tuple[np.ndarray, np.ndarray]:
+    """A factorised column as a ``Factorizer`` gives it (distinct values as objects)."""
+    return found.codes, np.asarray(found.uniques, dtype=object)
+
+
+def factorizer(columns: FrameColumns) -> Factorizer:
+    """A ``LoadedDataset.codes`` from the column cache of its frame (no column factorised twice)."""
+    return lambda name: _as_codes(columns.get(name))
 
 
 PRESENCE = "?"
@@ -640,4 +649,4 @@ def check_consistency(define: str | Path | bytes | etree._ElementTree, xpt_dir: 
     return _Checker(read_model(tree), xpt_dir, label, loaded).run()
 
 
-__all__ = ["DefineModel", "LoadedDataset", "check_consistency", "read_model"]
+__all__ = ["DefineModel", "LoadedDataset", "check_consistency", "factorizer", "read_model"]

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cdisc_msc.config import StudyConfig, load_config
-from cdisc_msc.define.consistency import LoadedDataset, check_consistency
+from cdisc_msc.define.consistency import LoadedDataset, check_consistency, factorizer
 from cdisc_msc.define.schema import validate_define
 from cdisc_msc.define.xml import DatasetContent, define_xml, write_define
+from cdisc_msc.io.columns import FrameColumns
 from cdisc_msc.io.xpt import XptFormatError, read_xpt
 from cdisc_msc.problems import Problem, ProblemReport
 from cdisc_msc.spec.loader import load_spec
@@ -36,7 +37,8 @@ def contents_from_xpt_dir(spec: Spec, package_dir: str | Path) -> tuple[dict[str
     """Read ``<name>.xpt`` of every spec dataset found in ``package_dir``.
 
     A missing file means the dataset has no data; an XPT file the spec does
-    not declare, or one that cannot be read, is a problem.
+    not declare, or one that cannot be read, is a problem. Each content has
+    its column cache, for define.xml and the consistency check to share.
     """
     package_dir = Path(package_dir)
     files = {p.name.lower(): p for p in sorted(package_dir.glob("*")) if p.suffix.lower() == ".xpt"}
@@ -54,7 +56,7 @@ def contents_from_xpt_dir(spec: Spec, package_dir: str | Path) -> tuple[dict[str
         except (XptFormatError, OSError, ValueError) as exc:
             problems.append(Problem(code="DEFINE-XPT", file=str(path), message=f"cannot read: {exc}"))
             continue
-        contents[name] = DatasetContent(frame, meta)
+        contents[name] = DatasetContent(frame, meta, FrameColumns(frame))
     return contents, problems
 
 
@@ -95,7 +97,8 @@ def regenerate_define(package_dir: str | Path, specs_dir: str | Path,
     xml = define_xml(spec, config, contents)
     xml_path = write_define(package_dir / DEFINE_FILE, xml)
     report.extend(validate_define(xml, name=str(xml_path)))
-    read = {f"{name.lower()}.xpt": LoadedDataset(c.frame, c.xpt) for name, c in contents.items()}  # not read twice
+    # not read twice, nor factorised: the check uses the columns define.xml factorised
+    read = {f"{name.lower()}.xpt": LoadedDataset(c.frame, c.xpt, factorizer(c.columns)) for name, c in contents.items()}
     report.extend(check_consistency(xml, package_dir, name=str(xml_path), datasets=read))
     html = render_html(xml)
     html_path = None

@@ -9,7 +9,6 @@ are byte-identical.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
 
 import numpy as np
 import pandas as pd
@@ -351,24 +350,3 @@ class Condition:
     variable: str
     comparator: str
     values: tuple[str, ...]
-
-
-def condition_mask(frame: pd.DataFrame, condition: Condition) -> pd.Series:
-    """Rows of ``frame`` meeting one condition (a missing variable meets nothing).
-
-    >>> f = pd.DataFrame({"QSTESTCD": ["A", "B"]})
-    >>> condition_mask(f, Condition("QSTESTCD", "EQ", ("B",))).tolist()
-    [False, True]
-    """
-    if condition.variable not in frame.columns:
-        return pd.Series(False, index=frame.index)
-    if frame.empty:
-        return pd.Series(False, index=frame.index, dtype=bool)
-    return pd.Series(ColumnFacts.of(frame[condition.variable]).condition_mask(condition), index=frame.index)
-
-
-def union(sets: Iterable[set[str]]) -> set[str]:
-    out: set[str] = set()
-    for s in sets:
-        out |= s
-    return out

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pandas as pd
 
+from cdisc_msc.io.columns import factorize_column
 from cdisc_msc.spec.apply import text_table
 
 
@@ -60,15 +61,35 @@ def upper_stripped(values: pd.Series) -> pd.Series:
     >>> upper_stripped(pd.Series([" y", None, "N", " y"])).tolist()
     ['Y', nan, 'N', 'Y']
     """
-    return per_distinct_text(values.astype("str"), lambda t: t.str.strip().str.upper()).where(values.notna())
+    return per_distinct(lambda t: t.str.strip().str.upper(), values.astype("str")).where(values.notna())
 
 
-def per_distinct_text(text: pd.Series, transform: Callable[[pd.Series], pd.Series]) -> pd.Series:
-    """``transform(text)`` (element-wise string operations) worked out once per
-    distinct value of ``text`` and spread back; index and dtype as ``transform`` gives."""
-    codes, distinct = pd.factorize(text, use_na_sentinel=False)
-    done = transform(pd.Series(distinct, dtype=text.dtype))
-    return pd.Series(done.array.take(np.asarray(codes, dtype=np.intp)), index=text.index, name=text.name)
+def per_distinct(parse: Callable[[pd.Series], pd.Series], values: pd.Series) -> pd.Series:
+    """``parse(values)`` (element-wise: dates, units, answers repeat across records) worked out once
+    per distinct value and spread back, aligned with ``values``.
+
+    >>> per_distinct(lambda s: s.str.strip(), pd.Series([" a", "b", " a", None], dtype="string")).tolist()
+    ['a', 'b', 'a', <NA>]
+    """
+    codes, distinct = distinct_values(values)
+    parsed = parse(distinct)
+    return pd.Series(parsed.array.take(codes), index=values.index, name=parsed.name)
+
+
+def distinct_values(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Codes and distinct values of a column (same dtype and name), missing
+    values being one more distinct value at the end: ``distinct[codes]`` is
+    ``values``. Factorised as the writers do (``factorize_column``: text by
+    object identity where values share their string objects, a cheap integer hash).
+
+    >>> codes, distinct = distinct_values(pd.Series(["b", None, "b"], dtype="string"))
+    >>> codes.tolist(), distinct.tolist()
+    ([0, 1, 0], ['b', <NA>])
+    """
+    f = factorize_column(values)
+    codes, uniques = np.asarray(f.codes, dtype=np.intp), np.append(np.asarray(f.uniques, dtype=object), None)
+    codes = np.where(codes < 0, len(uniques) - 1, codes)
+    return codes, pd.Series(uniques, dtype=values.dtype, name=values.name)
 
 
 def distinct_text(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
@@ -93,4 +114,5 @@ def distinct_text(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
 # Submodules are not imported here, so that this light module (the helpers
 # above) can be imported by them and by cdisc_msc.adam without cycles;
 # ``from cdisc_msc.scoring import sf36`` imports a submodule on demand.
-__all__ = ["MissingColumnsError", "distinct_text", "per_distinct_text", "require_columns", "upper_stripped", "yn"]
+__all__ = ["MissingColumnsError", "distinct_text", "distinct_values", "per_distinct", "require_columns", "upper_stripped",
+           "yn"]

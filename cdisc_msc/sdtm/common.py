@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from cdisc_msc.config import StudyConfig
-from cdisc_msc.scoring import MissingColumnsError, require_columns
-from cdisc_msc.io.columns import factorize_column, is_text_dtype, spread
+from cdisc_msc.scoring import MissingColumnsError, distinct_values, per_distinct, require_columns
+from cdisc_msc.io.columns import factorize_column, row_of_each, spread
 from cdisc_msc.spec.apply import combined_codes, stable_order
 
 
@@ -91,38 +91,6 @@ def iso_datetime(date: pd.Series, time: pd.Series | None = None) -> pd.Series:
     return d.mask(full & has_t, d + "T" + t)
 
 
-def per_distinct(parse: Callable[[pd.Series], pd.Series], values: pd.Series) -> pd.Series:
-    """``parse(values)`` worked out once per distinct value (dates, units and
-    results repeat across records), aligned with ``values``.
-
-    >>> per_distinct(lambda s: s.str.strip(), pd.Series([" a", "b", " a", None], dtype="string")).tolist()
-    ['a', 'b', 'a', <NA>]
-    """
-    codes, distinct = distinct_values(values)
-    parsed = parse(distinct)
-    return pd.Series(parsed.array.take(codes), index=values.index, name=parsed.name)
-
-
-def distinct_values(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
-    """Codes and distinct values of a column (same dtype and name), missing
-    values being one more distinct value at the end: ``distinct[codes]`` is
-    ``values``. Text is factorised as the writers do (by object identity where
-    values share their string objects, a cheap integer hash).
-
-    >>> codes, distinct = distinct_values(pd.Series(["b", None, "b"], dtype="string"))
-    >>> codes.tolist(), distinct.tolist()
-    ([0, 1, 0], ['b', <NA>])
-    """
-    if is_text_dtype(values.dtype):
-        f = factorize_column(values)
-        codes, uniques = np.asarray(f.codes, dtype=np.intp), np.append(np.asarray(f.uniques, dtype=object), None)
-    else:
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        codes, uniques = np.asarray(codes, dtype=np.intp), np.append(np.asarray(uniques, dtype=object), None)
-    codes = np.where(codes < 0, len(uniques) - 1, codes)
-    return codes, pd.Series(uniques, dtype=values.dtype, name=values.name)
-
-
 def _dtc_to_date(dtc: pd.Series) -> pd.Series:
     s = dtc.astype("string").str.slice(0, 10)
     s = s.where(s.str.len() == 10)
@@ -183,8 +151,7 @@ def numbers_within(sorted_ids: pd.Series) -> pd.Series:
     >>> numbers_within(pd.Series(["A", "A", "B", None])).tolist()
     [1, 2, 1, <NA>]
     """
-    codes = np.asarray(factorize_column(sorted_ids).codes if is_text_dtype(sorted_ids.dtype)
-                       else pd.factorize(sorted_ids, use_na_sentinel=True)[0])
+    codes = factorize_column(sorted_ids).codes
     n = len(codes)
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if n else np.zeros(0, dtype=np.intp)
     run_start = np.repeat(starts, np.diff(np.r_[starts, n]))
@@ -213,9 +180,9 @@ def derive_epoch(df: pd.DataFrame, dtc_var: str, se: pd.DataFrame) -> pd.Series:
     el_subj, subjects = pd.factorize(el["USUBJID"], use_na_sentinel=False)
     first = np.searchsorted(el_subj, np.arange(len(subjects)))
     count = np.bincount(el_subj, minlength=len(subjects))
-    start_day, _, start, _, _ = _dtc_instants(el["SESTDTC"])
-    end = _dtc_instants(el["SEENDTC"])[3]
-    _, _, lo, hi, timed = _dtc_instants(df[dtc_var])
+    start_day, start = _dtc_instants(el["SESTDTC"], "date", "start")
+    (end,) = _dtc_instants(el["SEENDTC"], "end")
+    lo, hi, timed = _dtc_instants(df[dtc_var], "start", "end", "timed")
     subj = pd.Index(subjects).get_indexer(df["USUBJID"])
     n_el = np.where(subj >= 0, count[subj] if len(count) else 0, 0)
     chosen = np.full(len(df), -1, dtype=np.intp)
@@ -242,8 +209,8 @@ def derive_lobxfl(df: pd.DataFrame, by: list[str], result_var: str, dtc_var: str
     ``rfxstdtc`` is aligned with ``df`` (one value per record).
     """
     require(df, [*by, result_var, dtc_var], "derive_lobxfl")
-    d, t, start = _dtc_parts(df[dtc_var])
-    r, rt, _ = _dtc_parts(rfxstdtc)
+    d, t, start = _dtc_instants(df[dtc_var], "date", "full", "start")
+    r, rt = _dtc_instants(rfxstdtc, "date", "full")
     same_day_ok = (d == r) & ~(~np.isnat(t) & ~np.isnat(rt) & (t > rt))
     eligible = ((d < r) | same_day_ok) & _has_text(df[result_var])
     seq_cols = [c for c in df.columns if c.endswith("SEQ")]
@@ -271,16 +238,13 @@ def derive_lobxfl(df: pd.DataFrame, by: list[str], result_var: str, dtc_var: str
 
 def group_codes(values: pd.Series) -> tuple[np.ndarray, int]:
     """Codes of a column in order of first appearance (-1 = missing) and how many
-    distinct values there are (text factorised by object identity first).
+    distinct values there are (``factorize_column``: text by object identity first).
 
     >>> group_codes(pd.Series(["b", None, "a", "b"]))
     (array([ 0, -1,  1,  0]), 2)
     """
-    if is_text_dtype(values.dtype):
-        f = factorize_column(values)
-        return np.asarray(f.codes, dtype=np.int64), len(f.uniques)
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    return np.asarray(codes, dtype=np.int64), len(uniques)
+    f = factorize_column(values)
+    return np.asarray(f.codes, dtype=np.int64), len(f.uniques)
 
 
 def _has_text(values: pd.Series) -> np.ndarray:
@@ -289,24 +253,23 @@ def _has_text(values: pd.Series) -> np.ndarray:
     return (distinct.astype("string") != "").fillna(False).to_numpy(dtype=bool)[codes]
 
 
-def _dtc_parts(dtc: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Complete date, complete date-time and start instant (date only -> 00:00)
-    of ISO values as datetime64 arrays (NaT where unknown), each distinct value
-    parsed once."""
-    return _dtc_instants(dtc)[:3]
+def _dtc_instants(dtc: pd.Series, *parts: str) -> list[np.ndarray]:
+    """Per value of an ISO --DTC column, the ``parts`` asked for, each distinct
+    value parsed once: ``date`` (complete date), ``full`` (complete date-time),
+    ``start`` and ``end`` of the instant it denotes (date only -> 00:00 and
+    23:59:59), as datetime64[ns] arrays (NaT where unknown), and ``timed``
+    (whether it carries a time: 16 characters or more).
 
-
-def _dtc_instants(dtc: pd.Series) -> tuple[np.ndarray, ...]:
-    """Per value of an ISO --DTC column: complete date, complete date-time,
-    start and end of the instant it denotes (date only -> 00:00 and 23:59:59)
-    as datetime64[ns] arrays (NaT where unknown), and whether it carries a time
-    (16 characters or more). Each distinct value is parsed once."""
+    >>> end, timed = _dtc_instants(pd.Series(["2024-03-05", "2024-03-05T09:30", "2024-03"]), "end", "timed")
+    >>> np.datetime_as_string(end, unit="s").tolist(), timed.tolist()
+    (['2024-03-05T23:59:59', '2024-03-05T09:30:00', 'NaT'], [False, True, False])
+    """
     pick, distinct = distinct_values(dtc.astype("string"))
     date, full = _dtc_to_date(distinct), _dtc_to_datetime(distinct)
-    start = full.fillna(date)
-    end = full.fillna(date + pd.Timedelta(days=1) - pd.Timedelta(seconds=1))
+    at = {"date": date, "full": full, "start": full.fillna(date),
+          "end": full.fillna(date + pd.Timedelta(days=1) - pd.Timedelta(seconds=1))}
     timed = (distinct.str.len().fillna(0) >= 16).to_numpy(dtype=bool)
-    return (*(s.to_numpy(dtype="datetime64[ns]")[pick] for s in (date, full, start, end)), timed[pick])
+    return [timed[pick] if p == "timed" else at[p].to_numpy(dtype="datetime64[ns]")[pick] for p in parts]
 
 
 # ------------------------------------------------------------------ SUPPQUAL
@@ -374,8 +337,9 @@ def per_distinct_rows(fn: Callable[[pd.DataFrame], pd.Series], frame: pd.DataFra
     >>> per_distinct_rows(lambda d: d["a"] + d["b"].astype(str), f).tolist()
     ['x1', 'x1', 'y2']
     """
-    codes = frame.groupby(list(frame.columns), sort=False, dropna=False).ngroup().to_numpy()
-    distinct = frame.drop_duplicates().reset_index(drop=True)  # first appearances: the ngroup order
+    groups = frame.groupby(list(frame.columns), sort=False, dropna=False)
+    codes = groups.ngroup().to_numpy()  # in order of first appearance
+    distinct = frame.take(row_of_each(codes, groups.ngroups)).reset_index(drop=True)
     return pd.Series(fn(distinct).array.take(codes), index=frame.index)
 
 

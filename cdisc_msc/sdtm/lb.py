@@ -99,6 +99,11 @@ def standardise(lb: pd.DataFrame) -> pd.DataFrame:
     >>> standardise(d)[["LBSTRESC", "LBSTRESN", "LBSTNRLO"]].values.tolist()[0]
     ['0.85', 0.85, 0.9]
     """
+    return _standardised(lb)[0]
+
+
+def _standardised(lb: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """``standardise`` and which records have a result (LBORRES not blank once stripped)."""
     require(lb, ["LBORRES", "LBORRESU", "LBORNRLO", "LBORNRHI", "_STDU"], "standardise")
     out = lb.copy()
     orres = per_distinct(_strip, out["LBORRES"].astype("string"))
@@ -121,7 +126,7 @@ def standardise(lb: pd.DataFrame) -> pd.DataFrame:
     out["LBSTRESU"] = out["_STDU"].where(has_res)
     for orig, std in (("LBORNRLO", "LBSTNRLO"), ("LBORNRHI", "LBSTNRHI")):
         out[std] = (per_distinct(_number, out[orig].astype("string")) * factor).round(10).astype("float64")
-    return out
+    return out, has_res
 
 
 def _strip(values: pd.Series) -> pd.Series:
@@ -153,9 +158,8 @@ def reference_indicator(stresn: pd.Series, lo: pd.Series, hi: pd.Series) -> pd.S
 def lab_records(lb: pd.DataFrame) -> pd.DataFrame:
     """All LB variables that come from the raw row (no timing, no identifiers)."""
     require(lb, ["LBDT", "LBND", "LBORRES"], "lab_records")
-    out = standardise(map_tests(lb))
+    out, done = _standardised(map_tests(lb))
     out["LBNRIND"] = reference_indicator(out["LBSTRESN"], out["LBSTNRLO"], out["LBSTNRHI"])
-    done = (per_distinct(_strip, out["LBORRES"].astype("string")) != "").fillna(False)
     out["LBSTAT"] = pd.Series(pd.NA, index=out.index, dtype="string").mask(~done, NOT_DONE)
     reason = per_distinct(_strip, out["LBND"].astype("string"))
     out["LBREASND"] = reason.where(~done & (reason != ""))
