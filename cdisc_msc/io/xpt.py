@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from cdisc_msc.io.columns import (
-    FrameColumns, columns_for, factorize_numbers, row_of_each, run_starts, spread, spread_runs,
+    FrameColumns, columns_for, row_of_each, run_starts, spread, spread_runs,
 )
 from cdisc_msc.io.ibm import IBM_MAX_EXCLUSIVE, IBM_MIN, MISSING_CODES, ibm_representable, ieee_to_ibm
 from cdisc_msc.io.meta import (
@@ -960,7 +960,7 @@ def _factorize_key(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if starts is None:
         codes, uniques = pd.factorize(key)
         return codes, row_of_each(codes, len(uniques), last=True)
-    run_codes, uniques = factorize_numbers(key[starts])
+    run_codes, uniques = pd.factorize(key[starts])  # neighbouring starts differ: no runs left to find
     rows = starts[row_of_each(run_codes, len(uniques), last=True)]
     return spread_runs(run_codes, len(uniques), starts, len(key)), rows
 
