@@ -33,7 +33,7 @@ from typing import Any, Callable, Iterable, Iterator
 import numpy as np
 import pandas as pd
 
-from cdisc_msc.io.columns import Factorized, FrameColumns, columns_for, factorize_column
+from cdisc_msc.io.columns import Factorized, FrameColumns, columns_for
 from cdisc_msc.io.meta import XptDataset, XptVariable
 from cdisc_msc.io.segments import Member, Segment, Table, at_offsets, merge_adjacent
 from cdisc_msc.io.xpt import RotatingBuffers, write_atomically
@@ -280,22 +280,11 @@ def _encode_each(values: list) -> np.ndarray:
     return np.array([_dumps(v).encode("utf-8") for v in values], dtype=np.bytes_)
 
 
-def column_tokens(values: pd.Series, column: dict[str, Any], dataset: str, report: ProblemReport,
-                  factorized: Factorized | None = None) -> _Tokens:
-    """A column's JSON tokens, converted once per distinct value (``column_values`` on the distinct
-    values, so the text is exactly what ``column_values`` gives row by row).
-
-    ``factorized``: the column already factorised (``cdisc_msc.io.columns``).
-    """
-    if factorized is None:
-        factorized = factorize_column(values)
-    return _tokens(factorized, values.dtype, column, dataset, report, lambda: values)
-
-
 def _distinct(factorized: Factorized, dtype: Any) -> pd.Series | np.ndarray:
     """The distinct values of a column of ``dtype``, then a missing one when code -1 is used
     (code -1 takes the last token): a numpy array, or a Series for extension dtypes.
 
+    >>> from cdisc_msc.io.columns import factorize_column
     >>> _distinct(factorize_column(pd.Series([2.5, None, 2.5])), np.dtype(float)).tolist()
     [2.5, nan]
     """
@@ -313,8 +302,10 @@ def _distinct(factorized: Factorized, dtype: Any) -> pd.Series | np.ndarray:
 
 def _tokens(factorized: Factorized, dtype: Any, column: dict[str, Any], dataset: str, report: ProblemReport,
             whole: Callable[[], pd.Series]) -> _Tokens:
-    """``column_tokens`` of a factorised column of ``dtype``; ``whole()`` gives the column, only
-    needed when a value has a problem (reported with its row number)."""
+    """A factorised column's JSON tokens (column ``dtype``), converted once per distinct value
+    (``column_values`` on the distinct values, so the text is exactly what ``column_values`` gives
+    row by row); ``whole()`` gives the column, only needed when a value has a problem (reported
+    with its row number)."""
     own = ProblemReport()
     converted = column_values(_distinct(factorized, dtype), column, dataset, own)
     if own.problems:  # report the problems with the row numbers of the whole column
@@ -521,5 +512,4 @@ def write_dataset_json(
     return target
 
 
-__all__ = ["DatasetJsonError", "column_metadata", "column_tokens", "encoded_rows", "temporal_kind",
-           "write_dataset_json"]
+__all__ = ["DatasetJsonError", "column_metadata", "encoded_rows", "temporal_kind", "write_dataset_json"]
