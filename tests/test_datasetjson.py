@@ -269,7 +269,8 @@ def test_row_assembly_equals_json_dumps_of_each_row(seed):
 def test_leading_groups_written_padded_where_the_next_ones_cover_it():
     """Three groups (too many combinations to merge): a constant-width one, a narrow one of varied
     widths, then a wide one whose padding passes the end of short rows onto the next row."""
-    from cdisc_msc.io.datasetjson import _groups, _leading_exact, column_tokens, encoded_rows
+    from cdisc_msc.io.columns import factorize_column
+    from cdisc_msc.io.datasetjson import _groups, _leading_exact, _tokens, encoded_rows
     from cdisc_msc.problems import ProblemReport
 
     n = 3000
@@ -280,9 +281,11 @@ def test_leading_groups_written_padded_where_the_next_ones_cover_it():
         "C": [f"{k:03d}" + "c" * (k % 90) for k in (i * 13) % 300],  # 300 values, widths 3-92
     }, dtype=object)
     columns = [{"name": c, "dataType": "string"} for c in "ABC"]
-    tokens = [column_tokens(frame[c["name"]], c, "T", ProblemReport()) for c in columns]
+    tokens = [_tokens(factorize_column(frame[c["name"]]), frame[c["name"]].dtype, c, "T", ProblemReport(),
+                      lambda: frame[c["name"]]) for c in columns]
     leading = _leading_exact(_groups(tokens, b"],"))
-    assert leading == [False, False, True]  # A and B padded (B's padding lands on C's token), C exactly
+    # A and B padded (B's padding lands on C's token), C exactly (one write per token length)
+    assert [sizes is not None for sizes in leading] == [False, False, True]
     expected = ",".join(json.dumps([a, b, c], separators=(",", ":")) for a, b, c in frame.itertuples(index=False))
     assert b"".join(encoded_rows(frame, columns, "T", rows_per_chunk=512)) == expected.encode()
 

@@ -14,6 +14,7 @@ import pyreadstat
 import pytest
 
 from cdisc_msc.io import xpt
+from cdisc_msc.io.ibm import FRACTION_MASK, MISSING_CODES
 from cdisc_msc.io.meta import XptDataset, XptVariable
 from cdisc_msc.io.xpt import NumericColumn, TextColumn, read_xpt, read_xpt_columns, write_xpt
 from cdisc_msc.report.data import read_adam
@@ -209,10 +210,28 @@ def test_only_the_first_member_is_read(tmp_path):
     assert read.records == 3 and read.columns["T"].values().tolist() == ["a", "b", "HEADER R"]
 
 
-def test_ibm_decoding_equals_the_reference_conversion():
-    """The table-driven decode against ``cdisc_msc.io.ibm.ibm_to_ieee`` on random words and the edge bytes."""
-    from cdisc_msc.io.ibm import ibm_to_ieee
+def ibm_to_ieee(words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Reference conversion of IBM doubles (big-endian uint64 words) to float64, by the formula.
 
+    Returns ``(values, missing)``: missing values are NaN in ``values`` and
+    ``missing`` holds their ASCII letter (``.``, ``A``-``Z``, ``_``) as uint8,
+    0 elsewhere. Fractions wider than 53 bits are rounded to nearest.
+    """
+    words = np.asarray(words).astype(np.uint64)
+    first = (words >> np.uint64(56)).astype(np.uint8)
+    fraction = words & FRACTION_MASK
+    exponent = (first & 0x7F).astype(np.int64)
+    magnitude = np.ldexp(fraction.astype(np.float64), (4 * exponent - 312).astype(np.int32))
+    values = np.where(first & 0x80, -magnitude, magnitude)
+    values[fraction == 0] = 0.0
+    missing_mask = (fraction == 0) & np.isin(first, np.frombuffer(MISSING_CODES.encode("ascii"), dtype=np.uint8))
+    values[missing_mask] = np.nan
+    missing = np.where(missing_mask, first, np.uint8(0)).astype(np.uint8)
+    return values, missing
+
+
+def test_ibm_decoding_equals_the_reference_conversion():
+    """The table-driven decode against the reference ``ibm_to_ieee`` on random words and the edge bytes."""
     rng = np.random.default_rng(7)
     words = rng.integers(0, 2 ** 63, 100_000, dtype=np.uint64) * np.uint64(2) + \
         rng.integers(0, 2, 100_000, dtype=np.uint64)  # every bit pattern, the sign bit too

@@ -120,8 +120,9 @@ def _factorize_text(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
     Per-row work is kept to an integer hash where possible: repeated values
     that share their string object (frames built by mapping codes to labels)
-    are grouped by pointer, constant columns by one comparison; otherwise a
-    plain factorisation by value.
+    are grouped by pointer (run by run in sorted and constant columns), constant
+    values of several objects by one comparison; otherwise a plain factorisation
+    by value.
     """
     return _factorize_objects(np.ascontiguousarray(values.to_numpy(dtype=object)))
 
@@ -130,15 +131,16 @@ def _factorize_objects(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``_factorize_text`` of a contiguous object array."""
     if len(objects) == 0:
         return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=object)
-    addresses = object_addresses(objects)
-    if bool((addresses == addresses[0]).all()):  # one object throughout (STUDYID, DOMAIN): no hashing
-        if pd.isna(objects[0]):
-            return np.full(len(objects), -1, dtype=np.intp), np.zeros(0, dtype=object)
-        return np.zeros(len(objects), dtype=np.intp), objects[:1].copy()
-    starts = run_starts(addresses)
-    if starts is not None:  # sorted data: one object per run of the same object (see factorize_numbers)
-        run_codes, uniques = _factorize_objects(objects[starts])
+    starts = run_starts(object_addresses(objects))
+    if starts is not None:  # sorted data (one object throughout too: STUDYID, DOMAIN): one object per run
+        run_codes, uniques = _factorize_unsorted(objects[starts])  # see factorize_numbers
         return spread_runs(run_codes, len(uniques), starts, len(objects)), uniques
+    return _factorize_unsorted(objects)
+
+
+def _factorize_unsorted(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``_factorize_objects`` of a non-empty object array whose neighbours are mostly different
+    objects (unsorted data, or the run starts of sorted data: neighbours never the same object)."""
     if _identity_pays_off(objects):
         return _factorize_by_identity(objects)
     constant = _factorize_constant(objects)

@@ -33,7 +33,7 @@ from typing import Any, Callable, Iterable, Iterator
 import numpy as np
 import pandas as pd
 
-from cdisc_msc.io.columns import Factorized, FrameColumns, columns_for, factorize_column
+from cdisc_msc.io.columns import Factorized, FrameColumns, columns_for
 from cdisc_msc.io.meta import XptDataset, XptVariable
 from cdisc_msc.io.segments import Member, Segment, Table, at_offsets, merge_adjacent
 from cdisc_msc.io.xpt import RotatingBuffers, write_atomically
@@ -280,22 +280,11 @@ def _encode_each(values: list) -> np.ndarray:
     return np.array([_dumps(v).encode("utf-8") for v in values], dtype=np.bytes_)
 
 
-def column_tokens(values: pd.Series, column: dict[str, Any], dataset: str, report: ProblemReport,
-                  factorized: Factorized | None = None) -> _Tokens:
-    """A column's JSON tokens, converted once per distinct value (``column_values`` on the distinct
-    values, so the text is exactly what ``column_values`` gives row by row).
-
-    ``factorized``: the column already factorised (``cdisc_msc.io.columns``).
-    """
-    if factorized is None:
-        factorized = factorize_column(values)
-    return _tokens(factorized, values.dtype, column, dataset, report, lambda: values)
-
-
 def _distinct(factorized: Factorized, dtype: Any) -> pd.Series | np.ndarray:
     """The distinct values of a column of ``dtype``, then a missing one when code -1 is used
     (code -1 takes the last token): a numpy array, or a Series for extension dtypes.
 
+    >>> from cdisc_msc.io.columns import factorize_column
     >>> _distinct(factorize_column(pd.Series([2.5, None, 2.5])), np.dtype(float)).tolist()
     [2.5, nan]
     """
@@ -313,8 +302,10 @@ def _distinct(factorized: Factorized, dtype: Any) -> pd.Series | np.ndarray:
 
 def _tokens(factorized: Factorized, dtype: Any, column: dict[str, Any], dataset: str, report: ProblemReport,
             whole: Callable[[], pd.Series]) -> _Tokens:
-    """``column_tokens`` of a factorised column of ``dtype``; ``whole()`` gives the column, only
-    needed when a value has a problem (reported with its row number)."""
+    """A factorised column's JSON tokens (column ``dtype``), converted once per distinct value
+    (``column_values`` on the distinct values, so the text is exactly what ``column_values`` gives
+    row by row); ``whole()`` gives the column, only needed when a value has a problem (reported
+    with its row number)."""
     own = ProblemReport()
     converted = column_values(_distinct(factorized, dtype), column, dataset, own)
     if own.problems:  # report the problems with the row numbers of the whole column
@@ -353,8 +344,18 @@ def _groups(columns: list[_Tokens], end: bytes) -> list[Segment]:
     return merge_adjacent(tables, MERGED_TOKENS, len(columns[0].codes) if columns else MERGED_TOKENS)
 
 
-def _repaired(groups: list[Segment]) -> int:
-    """How many leading groups ``_row_bytes`` writes last, after the others.
+def _least_after(shortest: list[int]) -> list[int]:
+    """The least bytes after each group in a row, given each group's shortest item.
+
+    >>> _least_after([3, 1, 2])
+    [3, 2, 0]
+    """
+    return np.cumsum(shortest[::-1])[::-1].tolist()[1:] + [0]
+
+
+def _repaired(groups: list[Segment], shortest: list[int]) -> int:
+    """How many leading groups ``_row_bytes`` writes last, after the others (``shortest``: each
+    group's shortest item).
 
     A group's item is written whole, padding included, at its row position,
     group after group: the padding is overwritten by the next group of the
@@ -363,9 +364,7 @@ def _repaired(groups: list[Segment]) -> int:
     most padding that can pass the end of a row (all of them when a row can
     be shorter than that).
     """
-    shortest = [int(g.lengths.min()) for g in groups]
-    after = np.cumsum(shortest[::-1])[::-1].tolist()[1:] + [0]  # least bytes after each group in a row
-    spill = max(g.width - low - rest for g, low, rest in zip(groups, shortest, after))
+    spill = max(g.width - low - rest for g, low, rest in zip(groups, shortest, _least_after(shortest)))
     count, covered = 0, 0
     while covered < spill and count < len(groups):
         covered += shortest[count]
@@ -373,25 +372,30 @@ def _repaired(groups: list[Segment]) -> int:
     return count
 
 
-def _leading_exact(groups: list[Segment]) -> list[bool]:
-    """For each leading group written last (``_repaired``), whether it is written exactly.
+def _leading_exact(groups: list[Segment]) -> list[list[int] | None]:
+    """For each leading group written last (``_repaired``), the token lengths it is written at
+    exactly, or None when it is written whole, padding included.
 
     They are written in order too, so a group's padding is harmless when the
     following leading groups of the row always cover it (they are written
     after it); only a group whose padding may reach past them, onto the groups
-    written first, is written exactly (one write per token length, slower).
+    written first, is written exactly (one write per token length, slower),
+    unless its tokens all have one length (no padding).
     """
-    leading = groups[:_repaired(groups)]
-    shortest = [int(g.lengths.min()) for g in leading]
-    after = np.cumsum(shortest[::-1])[::-1].tolist()[1:] + [0] if leading else []
-    return [g.width - low > rest for g, low, rest in zip(leading, shortest, after)]
+    shortest = [int(g.lengths.min()) for g in groups]
+    count = _repaired(groups, shortest)
+    exact = []
+    for g, low, rest in zip(groups, shortest[:count], _least_after(shortest[:count])):
+        sizes = np.unique(g.lengths).tolist()
+        exact.append(sizes if g.width - low > rest and len(sizes) > 1 else None)
+    return exact
 
 
-def _row_bytes(groups: list[Segment], start: int, stop: int, leading: list[bool] | None = None,
+def _row_bytes(groups: list[Segment], start: int, stop: int, leading: list[list[int] | None] | None = None,
                buffers: RotatingBuffers | None = None) -> np.ndarray:
     """Rows ``start:stop`` as JSON text (a uint8 array): each group's item written at its byte
     offset in the rows, group after group (its padding overwritten by what follows, see
-    ``_repaired``), the ``leading`` groups last (``_leading_exact``: True where written exactly).
+    ``_repaired``), the ``leading`` groups last (``_leading_exact``: the token lengths of those written exactly).
     The rows are made in a buffer of ``buffers`` (default: a new one)."""
     leading = _leading_exact(groups) if leading is None else leading
     repaired = len(leading)
@@ -412,12 +416,11 @@ def _row_bytes(groups: list[Segment], start: int, stop: int, leading: list[bool]
         else:
             at_offsets(out, group.width)[offset] = group.gather(code)
         offset += length
-    for group, code, length, at, exact in zip(groups, codes, lengths, offsets, leading):
-        sizes = np.unique(group.lengths)
-        if not exact or len(sizes) == 1:  # padding overwritten by the next leading groups, or none
+    for group, code, length, at, sizes in zip(groups, codes, lengths, offsets, leading):
+        if sizes is None:  # padding overwritten by the next leading groups, or none
             at_offsets(out, group.width)[at] = group.gather(code)
             continue
-        for size in sizes.tolist():  # the tokens of each length, cut to it
+        for size in sizes:  # the tokens of each length, cut to it
             rows = length == size
             if rows.any():
                 at_offsets(out, size)[at[rows]] = group.gather(code[rows], size)
@@ -509,5 +512,4 @@ def write_dataset_json(
     return target
 
 
-__all__ = ["DatasetJsonError", "column_metadata", "column_tokens", "encoded_rows", "temporal_kind",
-           "write_dataset_json"]
+__all__ = ["DatasetJsonError", "column_metadata", "encoded_rows", "temporal_kind", "write_dataset_json"]

@@ -1,4 +1,5 @@
-"""IEEE 754 double <-> IBM System/370 double (the numeric format of SAS transport v5).
+"""IEEE 754 double -> IBM System/370 double (the numeric format of SAS transport v5); the reader
+decodes them in ``cdisc_msc.io.xpt`` (``_read_numeric``).
 
 An IBM double is 1 sign bit, a 7-bit base-16 exponent in excess 64 and a
 56-bit fraction ``0.f``: value = (-1)^s * f * 16^(e - 64). Every finite
@@ -20,11 +21,11 @@ IBM_MAX_EXCLUSIVE = 2.0 ** 252
 
 MISSING_CODES = "." + "ABCDEFGHIJKLMNOPQRSTUVWXYZ" + "_"
 """SAS missing value letters: ordinary ``.``, then special ``.A``-``.Z`` and ``._``."""
-MISSING_BYTES = np.frombuffer(MISSING_CODES.encode("ascii"), dtype=np.uint8)
 
 _EXP_SHIFT = 763
 """IEEE biased exponent e maps to IBM exponent (e - 763) // 4, fraction shift (e - 763) % 4."""
-_FRACTION_MASK = np.uint64((1 << 56) - 1)
+FRACTION_MASK = np.uint64((1 << 56) - 1)
+"""The 56-bit fraction of an IBM double (its low bits)."""
 _MANTISSA_MASK = np.uint64((1 << 52) - 1)
 _HIDDEN_BIT = np.uint64(1 << 52)
 
@@ -53,7 +54,7 @@ def ieee_to_ibm(values: np.ndarray, missing_codes: np.ndarray | None = None) -> 
     exponent = (biased >> 2).astype(np.uint64)
     shift = (biased & 3).astype(np.uint64)
     fraction = ((bits & _MANTISSA_MASK) | _HIDDEN_BIT) << shift
-    words = sign | (exponent << np.uint64(56)) | (fraction & _FRACTION_MASK)
+    words = sign | (exponent << np.uint64(56)) | (fraction & FRACTION_MASK)
     words[values == 0] = 0
     nan = np.isnan(values)
     if nan.any():
@@ -64,22 +65,3 @@ def ieee_to_ibm(values: np.ndarray, missing_codes: np.ndarray | None = None) -> 
         words[nan] = codes[nan] << np.uint64(56)
     return words.astype(">u8")
 
-
-def ibm_to_ieee(words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Convert IBM doubles (big-endian uint64 words) to float64.
-
-    Returns ``(values, missing)``: missing values are NaN in ``values`` and
-    ``missing`` holds their ASCII letter (``.``, ``A``-``Z``, ``_``) as uint8,
-    0 elsewhere. Fractions wider than 53 bits are rounded to nearest.
-    """
-    words = np.asarray(words).astype(np.uint64)
-    first = (words >> np.uint64(56)).astype(np.uint8)
-    fraction = words & _FRACTION_MASK
-    exponent = (first & 0x7F).astype(np.int64)
-    magnitude = np.ldexp(fraction.astype(np.float64), (4 * exponent - 312).astype(np.int32))
-    values = np.where(first & 0x80, -magnitude, magnitude)
-    values[fraction == 0] = 0.0
-    missing_mask = (fraction == 0) & np.isin(first, MISSING_BYTES)
-    values[missing_mask] = np.nan
-    missing = np.where(missing_mask, first, np.uint8(0)).astype(np.uint8)
-    return values, missing

@@ -41,9 +41,11 @@ import numpy as np
 import pandas as pd
 
 from cdisc_msc.io.columns import (
-    FrameColumns, columns_for, factorize_numbers, row_of_each, run_starts, spread, spread_runs,
+    FrameColumns, columns_for, row_of_each, run_starts, spread, spread_runs,
 )
-from cdisc_msc.io.ibm import IBM_MAX_EXCLUSIVE, IBM_MIN, MISSING_CODES, ibm_representable, ieee_to_ibm
+from cdisc_msc.io.ibm import (
+    FRACTION_MASK, IBM_MAX_EXCLUSIVE, IBM_MIN, MISSING_CODES, ibm_representable, ieee_to_ibm,
+)
 from cdisc_msc.io.meta import (
     NUMERIC_LENGTH, SPECIAL_MISSING_TEXT, SasFormat, XptDataset, XptVariable, from_spec, parse_format,
 )
@@ -872,7 +874,6 @@ _IS_SPECIAL = _SPECIAL_TEXT != ""
 """Whether a first byte (of a zero fraction) is a special missing value's letter."""
 _IBM_ZERO = np.array([np.nan if chr(top) in MISSING_CODES else 0.0 for top in range(256)])
 """Value of a word with a zero fraction by its first byte: NaN for the missing bytes, else 0 (also -0)."""
-_IBM_FRACTION = np.uint64((1 << 56) - 1)
 _HASH_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 """Odd 64-bit constant (2^64 / golden ratio) mixing the words of a text value into one hash."""
 
@@ -960,7 +961,7 @@ def _factorize_key(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if starts is None:
         codes, uniques = pd.factorize(key)
         return codes, row_of_each(codes, len(uniques), last=True)
-    run_codes, uniques = factorize_numbers(key[starts])
+    run_codes, uniques = pd.factorize(key[starts])  # neighbouring starts differ: no runs left to find
     rows = starts[row_of_each(run_codes, len(uniques), last=True)]
     return spread_runs(run_codes, len(uniques), starts, len(key)), rows
 
@@ -1023,7 +1024,7 @@ def _read_numeric(word: np.ndarray, length: int) -> NumericColumn:
     if length < 8:  # the bytes before the value were read too: shift them out, zero fill the end
         word <<= np.uint64(8 * (8 - length))
     top = (word >> np.uint64(56)).astype(np.uint8)
-    word &= _IBM_FRACTION  # the fraction from here on
+    word &= FRACTION_MASK  # the fraction from here on
     values = word.view(np.int64).astype(np.float64)  # < 2**56: as int64 (faster to convert than uint64)
     zero = np.flatnonzero(word == 0)
     # the word's memory is free now: no new array; mode="clip" (a uint8 is always in the table) as take
