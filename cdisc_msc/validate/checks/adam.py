@@ -80,18 +80,13 @@ def pchg_consistent(ctx: CheckContext) -> pd.DataFrame | None:
     return _change_findings(ctx, "PCHG", expected, "100 * (AVAL - BASE) / BASE")
 
 
-def _present(ds: DatasetData, name: str) -> np.ndarray:
-    """Records where the column has a value (text columns through their codes)."""
-    return ds.notna(name) if ds.is_text(name) else ds.series(name).notna().to_numpy()
-
-
 @register("crit_flag_consistent")
 def crit_flag_consistent(ctx: CheckContext) -> pd.DataFrame | None:
     ds, out = ctx.ds, []
     for flag in [c for c in ds.names if CRIT_FL.match(c)]:
         crit = CRIT_FL.match(flag).group(1)
-        has_flag = _present(ds, flag)
-        has_crit = _present(ds, crit) if ds.has(crit) else np.zeros(ds.nrows, dtype=bool)
+        has_flag = ds.notna(flag)
+        has_crit = ds.notna(crit) if ds.has(crit) else np.zeros(ds.nrows, dtype=bool)
         if ds.is_text(flag):  # Y/N looked up once per distinct value
             codes, uniques = ds.codes(flag)
             y_or_n = spread(pd.Series(uniques, dtype=object).isin(["Y", "N"]).to_numpy(), codes, False)
@@ -206,7 +201,7 @@ def source_record(ctx: CheckContext) -> pd.DataFrame | None:
             out.append(findings(bad, variable="SRCVAR", value=_source_labels(ds, bad),
                                 detail=f"names no variable of {domain}"))
         if ds.has("SRCSEQ") and ds.has("USUBJID"):
-            has_seq = ds.series("SRCSEQ").notna().to_numpy()[rows]
+            has_seq = ds.notna("SRCSEQ")[rows]
             bad = rows[has_seq & ~_known_records(ctx, source, seq, rows)]
             out.append(findings(bad, variable="SRCSEQ", value=_source_labels(ds, bad),
                                 detail=f"matches no {domain} record of the subject"))
