@@ -34,9 +34,8 @@ def one_baseline(ctx: CheckContext) -> pd.DataFrame | None:
 
 
 def _equals(ds: DatasetData, name: str, value: str) -> np.ndarray:
-    """Records whose text column ``name`` equals ``value`` (compared once per distinct value)."""
-    codes, uniques = ds.codes(name)
-    return spread(uniques == value, codes, False)
+    """Records whose text column ``name`` equals ``value`` (compared once per distinct value, cached)."""
+    return ds.per_value(name, f"== {value!r}", lambda v: v == value, False, dtype=bool)
 
 
 def _mismatch(actual: np.ndarray, expected: np.ndarray, tolerance: float) -> np.ndarray:
@@ -88,9 +87,8 @@ def crit_flag_consistent(ctx: CheckContext) -> pd.DataFrame | None:
         has_flag = ds.notna(flag)
         has_crit = ds.notna(crit) if ds.has(crit) else np.zeros(ds.nrows, dtype=bool)
         if ds.is_text(flag):  # Y/N looked up once per distinct value
-            codes, uniques = ds.codes(flag)
-            y_or_n = spread(pd.Series(uniques, dtype=object).isin(["Y", "N"]).to_numpy(), codes, False)
-        else:
+            y_or_n = ds.per_value(flag, "in Y N", lambda v: v.isin(["Y", "N"]), False, dtype=bool)
+        else:  # numbers as they are (per_value would factorise them)
             y_or_n = ds.series(flag).isin(["Y", "N"]).to_numpy()
         cases = (
             (has_flag & ~y_or_n, f"is not Y or N"),
