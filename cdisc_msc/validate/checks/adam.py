@@ -103,12 +103,12 @@ def crit_flag_consistent(ctx: CheckContext) -> pd.DataFrame | None:
 
 @register("paramcd_param")
 def paramcd_param(ctx: CheckContext) -> pd.DataFrame | None:
-    return one_to_one(None, "PARAMCD", "PARAM", ds=_need(ctx, "PARAMCD", "PARAM"))
+    return one_to_one(_need(ctx, "PARAMCD", "PARAM"), "PARAMCD", "PARAM")
 
 
 @register("aval_avalc")
 def aval_avalc(ctx: CheckContext) -> pd.DataFrame | None:
-    return one_to_one(None, "AVAL", "AVALC", within=["PARAMCD"], ds=_need(ctx, "PARAMCD", "AVAL", "AVALC"))
+    return one_to_one(_need(ctx, "PARAMCD", "AVAL", "AVALC"), "AVAL", "AVALC", within=["PARAMCD"])
 
 
 def _source_index(ctx: CheckContext, domain: str) -> tuple[DatasetData | None, str | None]:
