@@ -15,8 +15,15 @@ from cdisc_msc.report import figures as fg
 from cdisc_msc.report.data import read_adam
 from cdisc_msc.report.html import esc_column
 from cdisc_msc.report.outcomes import Param, outcome_map
-from cdisc_msc.report.query import factorize_objects, mask, select
+from cdisc_msc.io.columns import factorize_column
+from cdisc_msc.report.query import factorize_missing_last, mask, select
 from cdisc_msc.report.tables import Context, fixed
+
+
+def factorize_objects(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``factorize_column`` of an object array: codes (-1 = missing) and distinct values in order of first use."""
+    factorized = factorize_column(pd.Series(values, dtype=object, copy=False))
+    return factorized.codes, np.asarray(factorized.uniques, dtype=object)
 
 
 def test_factorize_objects_groups_equal_values_whatever_their_objects():
@@ -26,17 +33,17 @@ def test_factorize_objects_groups_equal_values_whatever_their_objects():
     codes, uniques = factorize_objects(values)
     assert codes.tolist() == [0, -1, 0, 1, -1, 0]
     assert uniques.tolist() == ["SF36328", "PGA"]
-    codes, uniques = factorize_objects(values, missing_code=False)  # None and NaN: one value
-    assert codes.tolist() == [0, 1, 0, 2, 1, 0]
-    assert uniques[0] == "SF36328" and np.isnan(uniques[1]) and uniques[2] == "PGA"
+    codes, uniques = factorize_missing_last(pd.Series(values), np.nan)  # None and NaN: one value, last
+    assert codes.tolist() == [0, -1, 0, 1, -1, 0]
+    assert uniques[0] == "SF36328" and uniques[1] == "PGA" and np.isnan(uniques[2])
 
 
-def test_factorize_objects_numbers_missing_values_where_they_first_appear():
-    codes, uniques = factorize_objects(np.array([None, "a", None], dtype=object), missing_code=False)
-    assert codes.tolist() == [0, 1, 0] and len(uniques) == 2 and np.isnan(uniques[0]) and uniques[1] == "a"
-    codes, uniques = factorize_objects(np.array([np.nan, None], dtype=object), missing_code=False)  # only missing
-    assert codes.tolist() == [0, 0] and len(uniques) == 1 and np.isnan(uniques[0])
-    codes, uniques = factorize_objects(np.array(["a"], dtype=object), missing_code=False)  # nothing missing
+def test_factorize_missing_last_puts_the_missing_value_where_code_minus_one_finds_it():
+    codes, uniques = factorize_missing_last(pd.Series([None, "a", None], dtype=object), np.nan)
+    assert codes.tolist() == [-1, 0, -1] and len(uniques) == 2 and uniques[0] == "a" and np.isnan(uniques[-1])
+    codes, uniques = factorize_missing_last(pd.Series([np.nan, None], dtype=object), np.nan)  # only missing
+    assert codes.tolist() == [-1, -1] and len(uniques) == 1 and np.isnan(uniques[-1])
+    codes, uniques = factorize_missing_last(pd.Series(["a"], dtype=object), np.nan)  # nothing missing
     assert codes.tolist() == [0] and uniques.tolist() == ["a"]
 
 

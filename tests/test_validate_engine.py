@@ -14,6 +14,7 @@ from cdisc_msc.validate.checks.util import iso_problems, one_to_one
 from cdisc_msc.validate.engine import CHECKS
 from cdisc_msc.validate.igmeta import domain_variables, resolve_version
 from cdisc_msc.validate.model import Issue
+from cdisc_msc.validate.package import DatasetData
 from cdisc_msc.validate.result import ValidationResult
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,7 +52,7 @@ def test_study_day_has_no_day_zero():
 
 def test_one_to_one_flags_both_directions():
     frame = pd.DataFrame({"C": ["A", "A", "B", "D"], "N": ["x", "y", "z", "z"]})
-    found = one_to_one(frame, "C", "N")
+    found = one_to_one(DatasetData(Path("x.xpt"), "X", frame=frame), "C", "N")
     assert sorted(zip(found["variable"], found["row"].astype(int))) == [("C", 0), ("C", 1), ("N", 2), ("N", 3)]
 
 

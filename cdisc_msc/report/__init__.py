@@ -91,13 +91,12 @@ def dataset_figures(ctx: Context, config: StudyConfig | None) -> tuple[list[Figu
     return trajectories, timeline
 
 
-def build_figures(ctx: Context, tables: list[Table], config: StudyConfig | None,
-                  drawn: tuple[list[Figure], list[Figure]] | None = None) -> list[Figure]:
+def build_figures(ctx: Context, tables: list[Table], drawn: tuple[list[Figure], list[Figure]]) -> list[Figure]:
     """Trajectories, response rates and the AE timeline for the datasets present.
 
-    ``drawn``: :func:`dataset_figures` when already drawn (by a background process), else drawn here.
+    ``drawn``: what :func:`dataset_figures` drew (the trajectories and the AE timeline).
     """
-    trajectories, timeline = drawn if drawn is not None else dataset_figures(ctx, config)
+    trajectories, timeline = drawn
     figures = list(trajectories)
     responders = [t for t in tables if t.id in RESPONSE_FIGURE_TABLES and t.available]
     if responders:
@@ -186,7 +185,7 @@ def write_report(adam_dir: str | Path, out_dir: str | Path, config: StudyConfig 
         tables = build_tables(outcomes, ctx)
     finally:  # the child is always collected, even when the tables fail
         drawn, listings = made_aside()
-    figures = build_figures(ctx, tables, config, drawn)
+    figures = build_figures(ctx, tables, drawn)
     sections = build_sections(tables, listings, figures, config)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_tables(tables + listings, out_dir)

@@ -63,38 +63,25 @@ def _clause_mask(frame: pd.DataFrame, clause: str) -> np.ndarray:
 
 def _distinct(series: pd.Series, like: str | float) -> tuple[np.ndarray, pd.Series]:
     """Codes of the column's distinct values (-1 = missing) and those values as ``_column`` gives them, the
-    missing value last (code -1 takes it): a clause is evaluated once per distinct value, then spread to the
-    rows by the codes."""
+    missing value last: a clause is evaluated once per distinct value, then spread to the rows by the codes."""
+    codes, uniques = factorize_missing_last(series, np.nan if series.dtype == np.float64 else None)
+    dtype = object if series.dtype == object else series.dtype
+    return codes, _column(pd.Series(uniques, dtype=dtype), like)
+
+
+def factorize_missing_last(series: pd.Series, missing: object) -> tuple[np.ndarray, np.ndarray]:
+    """``factorize_column`` of the column, with ``missing`` after the distinct values when a value is
+    missing: the codes (-1 = missing) then index the values, code -1 taking the last one.
+
+    >>> codes, uniques = factorize_missing_last(pd.Series(["b", None, "a", "b"], dtype=object), np.nan)
+    >>> codes.tolist(), uniques.tolist(), uniques[codes].tolist()
+    ([0, -1, 1, 0], ['b', 'a', nan], ['b', nan, 'a', 'b'])
+    """
     factorized = factorize_column(series)
     uniques = factorized.uniques
-    if factorized.has_missing:  # the missing value last, where code -1 finds it
-        uniques = np.append(uniques, np.nan if series.dtype == np.float64 else None)
-    dtype = object if series.dtype == object else series.dtype
-    return factorized.codes, _column(pd.Series(uniques, dtype=dtype), like)
-
-
-def factorize_objects(values: np.ndarray, missing_code: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """``factorize_column`` of an object array, as ``pd.factorize`` gives it: codes (smallest integer type)
-    and distinct values in order of first use.
-
-    ``missing_code``: missing values (None, NaN) get code -1 (else they are one distinct value, NaN,
-    numbered where the first of them appears).
-
-    >>> codes, uniques = factorize_objects(np.array(["b", None, "a", "b"], dtype=object))
-    >>> codes.tolist(), uniques.tolist()
-    ([0, -1, 1, 0], ['b', 'a'])
-    >>> codes, uniques = factorize_objects(np.array(["b", None, "a", "b"], dtype=object), missing_code=False)
-    >>> codes.tolist(), uniques.tolist()
-    ([0, 1, 2, 0], ['b', nan, 'a'])
-    """
-    factorized = factorize_column(pd.Series(values, dtype=object, copy=False))
-    codes, uniques = factorized.codes, np.asarray(factorized.uniques, dtype=object)
-    if missing_code or not factorized.has_missing:
-        return codes, uniques
-    first = int(np.argmax(codes < 0))
-    at = int(codes[:first].max(initial=-1)) + 1  # the distinct values used before the first missing value
-    codes = codes.astype(np.intp)
-    return np.where(codes < 0, at, codes + (codes >= at)), np.insert(uniques, at, np.nan)
+    if factorized.has_missing:
+        uniques = np.append(uniques, missing)
+    return factorized.codes, uniques
 
 
 def _column(series: pd.Series, like: str | float) -> pd.Series:
@@ -148,4 +135,4 @@ def conjoin(*clauses: str) -> str:
     return " and ".join(dict.fromkeys(parts))
 
 
-__all__ = ["QueryError", "conjoin", "factorize_objects", "mask", "select", "variables"]
+__all__ = ["QueryError", "conjoin", "factorize_missing_last", "mask", "select", "variables"]

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from cdisc_msc.io.columns import factorize_column
 from cdisc_msc.report.outcomes import NOT_TOLERATED_GRADE, POPULATION, Outcome
-from cdisc_msc.report.query import conjoin, factorize_objects, mask, select
+from cdisc_msc.report.query import conjoin, factorize_missing_last, mask, select
 from cdisc_msc.report.stats import describe, proportions
 from cdisc_msc.scoring import require_columns
 
@@ -95,8 +96,8 @@ class Context:
                 part = ds
             else:
                 if dataset not in self._paramcds:
-                    codes, values = factorize_objects(ds["PARAMCD"].to_numpy())
-                    self._paramcds[dataset] = codes, {v: i for i, v in enumerate(values)}
+                    paramcds = factorize_column(ds["PARAMCD"])
+                    self._paramcds[dataset] = paramcds.codes, {v: i for i, v in enumerate(paramcds.uniques)}
                 codes, number = self._paramcds[dataset]
                 part = ds.take(np.flatnonzero(codes == number.get(paramcd, -2)))
             self._parts[key] = part, {}
@@ -437,7 +438,7 @@ def _block_statistics(values: pd.DataFrame, ctx: Context, blocks: list[dict]) ->
     The values join the members by subject as integer codes (worked out once per distinct subject), and
     are summarised in one grouped pass on one integer key per (block, group) cell.
     """
-    subject, subjects = factorize_objects(values["USUBJID"].to_numpy(), missing_code=False)
+    subject, subjects = factorize_missing_last(values["USUBJID"], np.nan)  # code -1: the missing subject
     row, group = _member_rows(subject, subjects, ctx)
     n_groups = len(ctx.group_names)
     cell = values["_block"].to_numpy(dtype=np.intp)[row] * n_groups + group

@@ -106,7 +106,7 @@ def validate_package(
     options = Options(params=params or {}, only=frozenset(rules) if rules is not None else None,
                       define_schema=Path(define_schema) if define_schema else None, cap=cap, config=config)
     log = run(package, all_rules, options)
-    ran = [r for r in all_rules if options.only is None or r.id in options.only]
+    ran = [r for r in all_rules if options.selects(r)]
     return ValidationResult(path=shown_as if shown_as is not None else Path(path), issues=log.issues, rules=ran,
                             skipped=log.skipped, facts=facts, seconds=time.perf_counter() - started)
 

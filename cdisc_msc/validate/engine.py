@@ -60,6 +60,10 @@ class Options:
     cap: int = DEFAULT_CAP
     config: Any = None
 
+    def selects(self, rule: Rule) -> bool:
+        """Whether ``rule`` is run: every rule, or those of ``only``."""
+        return self.only is None or rule.id in self.only
+
 
 @dataclass
 class CheckContext:
@@ -243,7 +247,7 @@ def run(package: Package, rules: list[Rule], options: Options, threads: int = RU
     """
     from cdisc_msc.validate import checks  # noqa: F401 - registers the checks
 
-    selected = [r for r in rules if options.only is None or r.id in options.only]
+    selected = [r for r in rules if options.selects(r)]
     logs = [RunLog() for _ in selected]
     if threads <= 1:
         for rule, log in zip(selected, logs):

@@ -150,8 +150,17 @@ class DatasetData:
         return found
 
     def notna(self, name: str) -> np.ndarray:
-        """Records where the column has a value (a boolean array)."""
-        return self.codes(name)[0] >= 0
+        """Records where the column has a value (a boolean array): text through its codes, numbers
+        as they are (not factorised for this).
+
+        >>> d = DatasetData(Path("x.xpt"), "X", frame=pd.DataFrame({"A": ["b", np.nan], "N": [np.nan, 1.0]}))
+        >>> d.notna("A").tolist(), d.notna("N").tolist()
+        ([True, False], [False, True])
+        """
+        if self.is_text(name):
+            return self.codes(name)[0] >= 0
+        numbers = self._numbers.get(name)
+        return ~np.isnan(numbers) if numbers is not None else self.series(name).notna().to_numpy()
 
     def per_value(self, name: str, key: str, compute: Callable[[pd.Series], Any], missing: Any,
                   dtype: Any = None) -> np.ndarray:

@@ -34,9 +34,8 @@ def one_baseline(ctx: CheckContext) -> pd.DataFrame | None:
 
 
 def _equals(ds: DatasetData, name: str, value: str) -> np.ndarray:
-    """Records whose text column ``name`` equals ``value`` (compared once per distinct value)."""
-    codes, uniques = ds.codes(name)
-    return spread(uniques == value, codes, False)
+    """Records whose text column ``name`` equals ``value`` (compared once per distinct value, cached)."""
+    return ds.per_value(name, f"== {value!r}", lambda v: v == value, False, dtype=bool)
 
 
 def _mismatch(actual: np.ndarray, expected: np.ndarray, tolerance: float) -> np.ndarray:
@@ -80,22 +79,16 @@ def pchg_consistent(ctx: CheckContext) -> pd.DataFrame | None:
     return _change_findings(ctx, "PCHG", expected, "100 * (AVAL - BASE) / BASE")
 
 
-def _present(ds: DatasetData, name: str) -> np.ndarray:
-    """Records where the column has a value (text columns through their codes)."""
-    return ds.notna(name) if ds.is_text(name) else ds.series(name).notna().to_numpy()
-
-
 @register("crit_flag_consistent")
 def crit_flag_consistent(ctx: CheckContext) -> pd.DataFrame | None:
     ds, out = ctx.ds, []
     for flag in [c for c in ds.names if CRIT_FL.match(c)]:
         crit = CRIT_FL.match(flag).group(1)
-        has_flag = _present(ds, flag)
-        has_crit = _present(ds, crit) if ds.has(crit) else np.zeros(ds.nrows, dtype=bool)
+        has_flag = ds.notna(flag)
+        has_crit = ds.notna(crit) if ds.has(crit) else np.zeros(ds.nrows, dtype=bool)
         if ds.is_text(flag):  # Y/N looked up once per distinct value
-            codes, uniques = ds.codes(flag)
-            y_or_n = spread(pd.Series(uniques, dtype=object).isin(["Y", "N"]).to_numpy(), codes, False)
-        else:
+            y_or_n = ds.per_value(flag, "in Y N", lambda v: v.isin(["Y", "N"]), False, dtype=bool)
+        else:  # numbers as they are (per_value would factorise them)
             y_or_n = ds.series(flag).isin(["Y", "N"]).to_numpy()
         cases = (
             (has_flag & ~y_or_n, f"is not Y or N"),
@@ -110,12 +103,12 @@ def crit_flag_consistent(ctx: CheckContext) -> pd.DataFrame | None:
 
 @register("paramcd_param")
 def paramcd_param(ctx: CheckContext) -> pd.DataFrame | None:
-    return one_to_one(None, "PARAMCD", "PARAM", ds=_need(ctx, "PARAMCD", "PARAM"))
+    return one_to_one(_need(ctx, "PARAMCD", "PARAM"), "PARAMCD", "PARAM")
 
 
 @register("aval_avalc")
 def aval_avalc(ctx: CheckContext) -> pd.DataFrame | None:
-    return one_to_one(None, "AVAL", "AVALC", within=["PARAMCD"], ds=_need(ctx, "PARAMCD", "AVAL", "AVALC"))
+    return one_to_one(_need(ctx, "PARAMCD", "AVAL", "AVALC"), "AVAL", "AVALC", within=["PARAMCD"])
 
 
 def _source_index(ctx: CheckContext, domain: str) -> tuple[DatasetData | None, str | None]:
@@ -206,7 +199,7 @@ def source_record(ctx: CheckContext) -> pd.DataFrame | None:
             out.append(findings(bad, variable="SRCVAR", value=_source_labels(ds, bad),
                                 detail=f"names no variable of {domain}"))
         if ds.has("SRCSEQ") and ds.has("USUBJID"):
-            has_seq = ds.series("SRCSEQ").notna().to_numpy()[rows]
+            has_seq = ds.notna("SRCSEQ")[rows]
             bad = rows[has_seq & ~_known_records(ctx, source, seq, rows)]
             out.append(findings(bad, variable="SRCSEQ", value=_source_labels(ds, bad),
                                 detail=f"matches no {domain} record of the subject"))

@@ -78,7 +78,7 @@ def required_not_null(ctx: CheckContext) -> pd.DataFrame | None:
         names |= {v.name for v in meta.variables if v.mandatory and ds.has(v.name)}
     out = []
     for name in sorted(names, key=columns.index):
-        nulls = np.flatnonzero(~ds.notna(name) if ds.is_text(name) else ds.series(name).isna().to_numpy())
+        nulls = np.flatnonzero(~ds.notna(name))
         if len(nulls):
             out.append(findings(nulls, variable=name))
     return pd.concat(out) if out else None

@@ -89,5 +89,5 @@ def code_name_one_to_one(ctx: CheckContext) -> pd.DataFrame | None:
     for code, name in CODE_NAME_PAIRS:
         code, name = code.format(p=p), name.format(p=p)
         if ds.has(code) and ds.has(name):
-            out.append(one_to_one(None, code, name, ds=ds))
+            out.append(one_to_one(ds, code, name))
     return pd.concat(out) if out else None

@@ -238,17 +238,13 @@ def duplicated_records(ds: "DatasetData", columns: list[str]) -> np.ndarray:
     return found if found is not None else duplicated([ds.codes(c)[0] for c in columns], size)
 
 
-def one_to_one(frame: pd.DataFrame | None, code: str, name: str, within: list[str] | None = None,
-               ds: "DatasetData | None" = None) -> pd.DataFrame:
+def one_to_one(ds: "DatasetData", code: str, name: str, within: list[str] | None = None) -> pd.DataFrame:
     """Findings for every row whose ``code`` has several ``name``s, or whose ``name`` has several ``code``s.
 
-    Counted on the distinct combinations of the columns' codes: those of ``ds`` when given (then
-    ``frame`` is not used and may be None), else of ``frame``'s columns.
+    Counted on the distinct combinations of the columns' codes.
     """
-    from cdisc_msc.validate.package import factorize
-
     within = within or []
-    codes = {c: ds.codes(c)[0] if ds is not None else factorize(frame[c])[0] for c in within + [code, name]}
+    codes = {c: ds.codes(c)[0] for c in within + [code, name]}
     both = (codes[code] >= 0) & (codes[name] >= 0)
     grouped = both & np.logical_and.reduce([codes[c] >= 0 for c in within]) if within else both
     rows = np.flatnonzero(grouped)  # groupby leaves out rows with a missing key
@@ -260,7 +256,7 @@ def one_to_one(frame: pd.DataFrame | None, code: str, name: str, within: list[st
         several = np.bincount(group)[group] > 1  # combinations whose (within, a) has more than one b
         bad = rows[several[combo]]
         if len(bad):
-            values = (ds.take(a, bad), ds.take(b, bad)) if ds is not None else (frame[a].iloc[bad], frame[b].iloc[bad])
+            values = ds.take(a, bad), ds.take(b, bad)
             out.append(findings(values[0].index, variable=a, value=text(values[0]).to_numpy(),
                                 detail=f"has more than one {b} (this record: {b}=" + text(values[1]) + ")"))
     return pd.concat(out) if out else findings([])
