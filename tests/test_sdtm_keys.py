@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from cdisc_msc.sdtm.common import derive_lobxfl, derive_seq, distinct_values, group_codes, numbers_within
-from cdisc_msc.spec.apply import combined_codes, key_codes, sort_by_keys, stable_order
+from cdisc_msc.spec.apply import combined_codes, sorted_codes, sort_by_keys, stable_order
 
 
 def random_frame(n: int = 400, seed: int = 3) -> pd.DataFrame:
@@ -37,10 +37,10 @@ def test_stable_order_is_none_for_rows_already_in_order():
     assert stable_order(df, ["USUBJID", "CAT"], na_first=True) is not None  # missing values now come first
 
 
-def test_key_codes_order_values_and_place_missing():
-    codes, n = key_codes(pd.Series(["b", pd.NA, "a", "b"], dtype=object), na_first=False)
+def test_sorted_codes_order_values_and_place_missing():
+    codes, n = sorted_codes(pd.Series(["b", pd.NA, "a", "b"], dtype=object), na_first=False)
     assert (codes.tolist(), n) == ([1, 2, 0, 1], 3)
-    codes, n = key_codes(pd.Series([2.0, 1.0]))
+    codes, n = sorted_codes(pd.Series([2.0, 1.0]))
     assert (codes.tolist(), n) == ([1, 0], 2)
 
 

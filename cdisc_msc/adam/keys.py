@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from cdisc_msc.io.columns import combined_key
-from cdisc_msc.spec.apply import key_codes as sorted_codes
+from cdisc_msc.spec.apply import sorted_codes
 
 
 def key_codes(frames: Sequence[pd.DataFrame], by: Sequence[str], sort: bool = False) -> list[np.ndarray]:

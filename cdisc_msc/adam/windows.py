@@ -28,7 +28,7 @@ import pandas as pd
 from cdisc_msc.adam.keys import key_codes
 from cdisc_msc.config import AnalysisWindow
 from cdisc_msc.scoring import distinct_text, require_columns
-from cdisc_msc.spec.apply import stable_order_of
+from cdisc_msc.spec.apply import sorted_factorize, stable_order_of
 
 OrderSpec = Sequence["str | tuple[str, bool]"]
 BASELINE_AVISIT = "Baseline"
@@ -203,9 +203,12 @@ def _stable_order(keys: list[np.ndarray]) -> np.ndarray:
 
 
 def _rank_codes(values: pd.Series, ascending: bool, na_position: str) -> np.ndarray:
-    """Ranks 0..n ordering ``values`` as a pandas sort does (equal values tie; missing first or last)."""
-    codes, uniques = pd.factorize(values, sort=True)
-    n = len(uniques)
+    """Ranks 0..n ordering ``values`` as a pandas sort does (equal values tie; missing first or last).
+
+    >>> _rank_codes(pd.Series([2.0, None, 1.0]), ascending=False, na_position="first").tolist()
+    [1, 0, 2]
+    """
+    codes, n = sorted_factorize(values)
     missing = codes < 0
     if not ascending:
         codes = np.where(missing, codes, n - 1 - codes)

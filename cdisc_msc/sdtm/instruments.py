@@ -31,7 +31,7 @@ from cdisc_msc.scoring.sf36 import ITEMS as SF36_ITEMS
 from cdisc_msc.sdtm.common import (
     add_days_and_epoch, add_subject_ids, derive_lobxfl, derive_seq, iso_date, numbers_within, require, sdtm_visit,
 )
-from cdisc_msc.spec.apply import key_codes, stable_order_of
+from cdisc_msc.spec.apply import sorted_codes, stable_order_of
 from cdisc_msc.spec.ct import load_ct
 
 SF36_CAT = "SF36 V2.0 STANDARD"
@@ -312,10 +312,10 @@ def _seq_order(wide: pd.DataFrame, items: list[Item], row: np.ndarray, item: np.
     """Positions of the (``row``, ``item``) records after a stable sort by USUBJID,
     category, VISITNUM and test code (missing values last, as :func:`derive_seq`),
     from codes of the wide rows and of the items."""
-    subj, n_subj = key_codes(wide["USUBJID"], na_first=False)
-    visit, n_visit = key_codes(wide["VISITNUM"], na_first=False)
-    cat, n_cat = key_codes(pd.Series([i.cat for i in items], dtype=object), na_first=False)
-    testcd, n_testcd = key_codes(pd.Series([i.testcd for i in items], dtype=object), na_first=False)
+    subj, n_subj = sorted_codes(wide["USUBJID"], na_first=False)
+    visit, n_visit = sorted_codes(wide["VISITNUM"], na_first=False)
+    cat, n_cat = sorted_codes(pd.Series([i.cat for i in items], dtype=object), na_first=False)
+    testcd, n_testcd = sorted_codes(pd.Series([i.testcd for i in items], dtype=object), na_first=False)
     parts = [(subj[row], n_subj), (cat[item], n_cat), (visit[row], n_visit), (testcd[item], n_testcd)]
     order = stable_order_of(parts)
     return np.arange(len(row)) if order is None else order

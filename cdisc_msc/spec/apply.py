@@ -65,10 +65,10 @@ def _key_order(df: pd.DataFrame, keys: list[str], tables: dict[str, tuple[np.nda
     for k in keys:
         if k in tables:
             codes, table = tables[k]
-            ranks, n = key_codes(pd.Series(table, dtype=object), na_first=True)
+            ranks, n = sorted_codes(pd.Series(table, dtype=object), na_first=True)
             parts.append((ranks[codes], n))
         else:
-            parts.append(key_codes(pd.to_numeric(df[k], errors="raise").astype("float64"), na_first=True))
+            parts.append(sorted_codes(pd.to_numeric(df[k], errors="raise").astype("float64"), na_first=True))
     return stable_order_of(parts)
 
 
@@ -151,7 +151,7 @@ def _as_text(objects: np.ndarray) -> np.ndarray:
     return pd.Series(objects, dtype=object).astype("string").to_numpy(dtype=object, na_value=None)
 
 
-def key_codes(col: pd.Series | np.ndarray, na_first: bool = True) -> tuple[np.ndarray, int]:
+def sorted_codes(col: pd.Series | np.ndarray, na_first: bool = True) -> tuple[np.ndarray, int]:
     """Integer codes of a key column whose order is the order of its values,
     and how many codes there are: one code per distinct value (sorted), and
     missing values first (code 0) or last (the highest code).
@@ -159,20 +159,23 @@ def key_codes(col: pd.Series | np.ndarray, na_first: bool = True) -> tuple[np.nd
     Sorting on these codes orders exactly as a sort on the values themselves,
     at the cost of one factorisation (cheap when values share their objects).
 
-    >>> key_codes(pd.Series(["b", None, "a", "b"]))
+    >>> sorted_codes(pd.Series(["b", None, "a", "b"]))
     (array([2, 0, 1, 2]), 3)
-    >>> key_codes(pd.Series([2.0, None, 1.0]), na_first=False)
+    >>> sorted_codes(pd.Series([2.0, None, 1.0]), na_first=False)
     (array([1, 2, 0]), 3)
     """
-    codes, n = _sorted_factorize(pd.Series(col) if isinstance(col, np.ndarray) else col)
+    codes, n = sorted_factorize(pd.Series(col) if isinstance(col, np.ndarray) else col)
     missing = codes < 0
     if not missing.any():
         return codes, n
     return (codes + 1, n + 1) if na_first else (np.where(missing, n, codes), n + 1)
 
 
-def _sorted_factorize(col: pd.Series) -> tuple[np.ndarray, int]:
+def sorted_factorize(col: pd.Series) -> tuple[np.ndarray, int]:
     """Codes in the sorted order of the distinct values (-1 = missing) and their count.
+
+    >>> sorted_factorize(pd.Series([2.0, None, 1.0, 2.0]))
+    (array([ 1, -1,  0,  1]), 2)
 
     Text and float64 are factorised with the writers' factorisation (text by
     object identity where values share their string objects, floats by bit
@@ -209,11 +212,11 @@ def stable_order(df: pd.DataFrame, keys: list[str], na_first: bool = True) -> np
     (missing values first or last), or None when the rows are in that order
     already (a stable sort would not move them, so callers can skip the copy).
     """
-    return stable_order_of([key_codes(df[k], na_first) for k in keys])
+    return stable_order_of([sorted_codes(df[k], na_first) for k in keys])
 
 
 def stable_order_of(parts: list[tuple[np.ndarray, int]]) -> np.ndarray | None:
-    """:func:`stable_order` of the key columns' sorted codes and counts ``parts`` (:func:`key_codes`).
+    """:func:`stable_order` of the key columns' sorted codes and counts ``parts`` (:func:`sorted_codes`).
 
     >>> stable_order_of([(np.array([1, 0, 1]), 2), (np.array([1, 0, 0]), 2)]).tolist()
     [1, 2, 0]
