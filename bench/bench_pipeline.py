@@ -178,9 +178,11 @@ def run_child(args: list[str]) -> tuple[int, dict]:
     }
 
 
-FLOOR_REPEATS = 3
-"""The settled floor is measured this many times and the median taken (CPU contention on a shared
-machine still moves one pass by tens of per cent)."""
+FLOOR_REPEATS = 5
+"""The settled floor is measured this many times and the median taken: CPU contention on a shared
+machine moves one pass by tens of per cent, and even after the pause a pass sometimes lands in
+warm memory (147 MB in 0.10-0.13 s against 0.2-0.33 s usually, bench/README.md fourth round);
+with three passes two such passes made the median."""
 
 FLOOR_SETTLE_SECONDS = 5.0
 """Pause before a settled floor pass, after dirty pages are flushed. Measured on this VM
