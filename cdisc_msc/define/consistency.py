@@ -267,11 +267,21 @@ def read_dataset(path: Path) -> LoadedDataset:
     read = read_xpt_columns(path)
     text = {name: (c.codes, c.uniques) for name, c in read.columns.items() if not isinstance(c, NumericColumn)}
     frame = pd.DataFrame(
-        {name: pd.Series(c.as_read(), copy=False) if isinstance(c, NumericColumn) else
-         pd.Categorical.from_codes(c.codes, categories=pd.Index(c.uniques, dtype=object))
+        {name: pd.Series(c.as_read(), copy=False) if isinstance(c, NumericColumn) else coded_text(*text[name])
          for name, c in read.columns.items()},
         index=pd.RangeIndex(read.records), copy=False)
     return LoadedDataset(frame, read.meta, lambda name: text[name] if name in text else _factorize(frame[name]))
+
+
+def coded_text(codes: np.ndarray, uniques: np.ndarray) -> pd.Series:
+    """A text column held as its reader's codes (-1 = blank) into its distinct values: a categorical,
+    so no text object is made per record.
+
+    >>> coded_text(np.array([1, -1, 0], dtype=np.int8), np.array(["A", "B"], dtype=object)).tolist()
+    ['B', nan, 'A']
+    """
+    return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object), validate=False),
+                     copy=False)
 
 
 def _factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -105,12 +105,12 @@ def define_frame(data: DatasetData) -> pd.DataFrame:
     reader's codes. The same values, without an object per record (``DatasetData.frame``'s object
     columns cost 8 bytes a cell and about 1 s at 10,000 subjects); the check reads a text column's
     values through ``codes`` and looks at its frame column for the dtype only."""
+    from cdisc_msc.define.consistency import coded_text
+
     columns = {}
     for name in data.names:
         if data.is_text(name):
-            codes, uniques = data.codes(name)
-            columns[name] = pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object),
-                                                                validate=False), copy=False)
+            columns[name] = coded_text(*data.codes(name))
         else:
             columns[name] = data.series(name)
     return pd.DataFrame(columns, index=data.index, copy=False)
