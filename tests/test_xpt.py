@@ -410,3 +410,21 @@ def test_records_of_adjacent_columns_with_missing_values_by_hand(tmp_path):
     start = data_start(3)
     assert raw[start:start + 44] == records  # 4 records of 11 bytes
     assert raw[start + 44:] == b" " * 36  # blank padding to 80
+
+
+
+@pytest.mark.parametrize("inline_bytes", [1 << 20, 3, 0])  # all inline; the thread from the second part; all threaded
+def test_write_atomically_gives_the_parts_inline_or_threaded(tmp_path, monkeypatch, inline_bytes):
+    import cdisc_msc.io.xpt as xpt
+    monkeypatch.setattr(xpt, "INLINE_BYTES", inline_bytes)
+    parts = [b"ab", memoryview(np.frombuffer(b"cde", dtype=np.uint8)), b"", b"f"]
+    xpt.write_atomically(tmp_path / "f.bin", iter(parts))
+    assert (tmp_path / "f.bin").read_bytes() == b"abcdef"
+
+    def failing():
+        yield b"ab"
+        raise RuntimeError("no more parts")
+
+    with pytest.raises(RuntimeError, match="no more parts"):
+        xpt.write_atomically(tmp_path / "g.bin", failing())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.bin"]  # no file, no temporary file left

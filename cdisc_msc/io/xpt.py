@@ -656,7 +656,26 @@ def record_chunks(meta: XptDataset, prepared: _Prepared, nrecords: int, chunk_ro
     yield b" " * (-(nrecords * meta.record_length) % RECORD)
 
 
+INLINE_BYTES = 1 << 20
+"""Parts are written in the caller's thread while the file is at most this long: for a small file
+starting a writer thread costs more CPU than overlapping its few writes saves."""
+
+
 def _write_parts(out, parts: Iterable) -> None:
+    """Write ``parts`` to the file ``out``: the first ``INLINE_BYTES`` here, the rest (from the part that
+    goes past them) from a second thread, so the next part is computed while one is written."""
+    parts = iter(parts)
+    written = 0
+    for part in parts:
+        size = memoryview(part).nbytes
+        if written + size > INLINE_BYTES:
+            _write_from_thread(out, itertools.chain([part], parts))
+            return
+        out.write(part)
+        written += size
+
+
+def _write_from_thread(out, parts: Iterable) -> None:
     """Write ``parts`` to the file ``out`` from a second thread, so the next part is computed
     while one is written (a write releases the GIL).
 
@@ -694,8 +713,8 @@ def _write_parts(out, parts: Iterable) -> None:
 def write_atomically(path: Path, parts: Iterable) -> None:
     """Write byte chunks to a temp file beside ``path`` and move it into place.
 
-    The chunks are written by a second thread while the next one is made: a
-    chunk's buffer may be reused once two more chunks were handed over.
+    Past the first ``INLINE_BYTES`` the chunks are written by a second thread while the next
+    one is made: a chunk's buffer may be reused once two more chunks were handed over.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
