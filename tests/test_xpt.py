@@ -412,7 +412,6 @@ def test_records_of_adjacent_columns_with_missing_values_by_hand(tmp_path):
     assert raw[start + 44:] == b" " * 36  # blank padding to 80
 
 
-
 @pytest.mark.parametrize("inline_bytes", [1 << 20, 3, 0])  # all inline; the thread from the second part; all threaded
 def test_write_atomically_gives_the_parts_inline_or_threaded(tmp_path, monkeypatch, inline_bytes):
     import cdisc_msc.io.xpt as xpt
@@ -428,3 +427,13 @@ def test_write_atomically_gives_the_parts_inline_or_threaded(tmp_path, monkeypat
     with pytest.raises(RuntimeError, match="no more parts"):
         xpt.write_atomically(tmp_path / "g.bin", failing())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f.bin"]  # no file, no temporary file left
+
+
+def test_transliteration_may_lengthen_a_value_past_the_widest_original(tmp_path):
+    frame = pd.DataFrame({"A": ["Maß", "x…", None, "ab"]})  # 3 characters each at most: ASCII up to 4
+    result = write_xpt(frame, dataset(char("A", 4)), tmp_path, transliterate=True)
+    assert [(t.row, t.old, t.new) for t in result.transliterations] == [(1, "Maß", "Mass"), (2, "x…", "x...")]
+    data = result.path.read_bytes()[data_start(1):data_start(1) + 16]
+    assert data == b"Massx...    ab  "
+    frame = pd.DataFrame({"A": ["Maß"]})
+    assert "longer than the length 3" in " ".join(errors_of(frame, dataset(char("A", 3)), transliterate=True))

@@ -291,7 +291,8 @@ def factorize_column(values: pd.Series) -> Factorized:
 
 @dataclass(frozen=True)
 class TextProperties:
-    """The distinct values of a text column right-stripped, their UTF-8 byte lengths and which are not ASCII."""
+    """The distinct values of a text column right-stripped (a numpy ``str`` array: what the XPT writer
+    lays out as bytes, no conversion back to objects), their UTF-8 byte lengths and which are not ASCII."""
 
     stripped: np.ndarray
     byte_lengths: np.ndarray
@@ -307,16 +308,16 @@ def text_properties(uniques: np.ndarray) -> TextProperties:
     """
     if len(uniques) == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return TextProperties(uniques, empty, empty.astype(bool))
+        return TextProperties(uniques.astype("U"), empty, empty.astype(bool))
     wide = np.strings.rstrip(uniques.astype("U"), " ")
     width = wide.dtype.itemsize // 4
     lengths = np.strings.str_len(wide).astype(np.int64)
     if width == 0:
-        return TextProperties(wide.astype(object), lengths, np.zeros(len(wide), dtype=bool))
+        return TextProperties(wide, lengths, np.zeros(len(wide), dtype=bool))
     non_ascii = (wide.view(np.uint32).reshape(len(wide), width) > 127).any(axis=1)
     if non_ascii.any():
         lengths[non_ascii] = [len(s.encode("utf-8")) for s in wide[non_ascii]]
-    return TextProperties(wide.astype(object), lengths, non_ascii)
+    return TextProperties(wide, lengths, non_ascii)
 
 
 def all_str(uniques: np.ndarray) -> bool:

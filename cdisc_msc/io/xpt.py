@@ -129,7 +129,8 @@ def transliterate_text(text: str) -> str:
 
 @dataclass
 class _CharColumn:
-    """A character column factorised: ``codes`` (-1 = missing) index ``uniques`` (right-stripped)."""
+    """A character column factorised: ``codes`` (-1 = missing) index ``uniques`` (right-stripped, a numpy
+    ``str`` array)."""
 
     codes: np.ndarray
     uniques: np.ndarray
@@ -139,12 +140,10 @@ class _CharColumn:
     def table(self, length: int) -> np.ndarray:
         """(len(uniques) + 1, length) uint8 blank-padded bytes; the extra last row (code -1) is blank."""
         table = np.full((len(self.uniques) + 1, length), BLANK, dtype=np.uint8)
-        if len(self.uniques):
-            wide = self.uniques.astype(str).astype("U")
-            width = wide.dtype.itemsize // 4
-            if width:
-                points = wide.view(np.uint32).reshape(len(self.uniques), width)[:, :length]
-                table[:-1, : points.shape[1]] = np.where(points == 0, BLANK, points).astype(np.uint8)
+        width = self.uniques.dtype.itemsize // 4
+        if len(self.uniques) and width:
+            points = self.uniques.view(np.uint32).reshape(len(self.uniques), width)[:, :length]
+            table[:-1, : points.shape[1]] = np.where(points == 0, BLANK, points).astype(np.uint8)
         return table
 
 
@@ -262,13 +261,15 @@ def _transliterate_uniques(column: _CharColumn) -> dict[int, str]:
 def _apply_transliteration(
     meta: XptDataset, variable: str, column: _CharColumn, changed: dict[int, str],
 ) -> list[Transliteration]:
-    """Replace transliterated uniques in place; list every changed row."""
+    """Replace transliterated uniques (a new array: they may be longer); list every changed row."""
     records = []
-    old = {i: column.uniques[i] for i in changed}
+    uniques = column.uniques.tolist()
+    old = {i: uniques[i] for i in changed}
     for i, new in changed.items():
-        column.uniques[i] = new
+        uniques[i] = new
         column.byte_lengths[i] = len(new.encode("utf-8"))
         column.non_ascii[i] = not new.isascii()
+    column.uniques = np.array(uniques, dtype=str)
     rows = np.flatnonzero(np.isin(column.codes, np.fromiter(changed, dtype=np.intp, count=len(changed))))
     for r in rows:
         i = int(column.codes[r])
@@ -311,7 +312,7 @@ def check_char_column(
     for bad_unique, code, message, expected in checks:
         if bad_unique.any():
             rows = np.flatnonzero(np.append(bad_unique, False)[codes])
-            shown = [column.uniques[codes[r]] for r in rows[:MAX_ROWS_REPORTED]]
+            shown = [str(column.uniques[codes[r]]) for r in rows[:MAX_ROWS_REPORTED]]
             problems += _row_problems(meta, variable.name, rows, shown, code, message, expected)
     return column, problems, found
 
