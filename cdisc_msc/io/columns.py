@@ -145,6 +145,9 @@ def _factorize_objects(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _factorize_unsorted(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``_factorize_objects`` of a non-empty object array whose neighbours are mostly different
     objects (unsorted data, or the run starts of sorted data: neighbours never the same object)."""
+    if len(objects) <= IDENTITY_SAMPLE:  # few values (small data, run starts): hashing them costs less than choosing
+        codes, uniques = pd.factorize(objects, use_na_sentinel=True)
+        return np.asarray(codes, dtype=np.intp), np.asarray(uniques, dtype=object)
     sample = objects[:IDENTITY_SAMPLE]  # grouped by pointer: the values hashed once per distinct object
     codes, uniques, distinct_objects = _factorize_by_identity(sample)
     if _identity_pays_off(distinct_objects, len(uniques)):
