@@ -265,6 +265,13 @@ def test_text_in_a_numeric_column():
     assert "numeric variable has a non-numeric column type" in error
 
 
+def test_number_in_a_character_column_is_shown_as_it_is_in_the_row():
+    errors = errors_of(pd.DataFrame({"C": pd.Series(["a", 1.0, None, True], dtype=object)}), dataset(char("C", 4)))
+    assert len(errors) == 2  # True equals 1.0, one distinct value: each row shows its own
+    assert "row 2, column C: character variable holds a non-text value (value '1.0'" in errors[0]
+    assert "row 4, column C: character variable holds a non-text value (value 'True'" in errors[1]
+
+
 def test_spec_length_shorter_than_data_is_an_error(tmp_path):
     frame = pd.DataFrame({"A": ["abc", "abcdef"]})
     meta = dataset(char("A", 4))

@@ -278,22 +278,20 @@ def _apply_transliteration(
 
 
 def check_char_column(
-    meta: XptDataset, variable: XptVariable, values: pd.Series, transliterate: bool,
-    columns: FrameColumns | None = None,
+    meta: XptDataset, variable: XptVariable, columns: FrameColumns, transliterate: bool,
 ) -> tuple[_CharColumn | None, list[Problem], list[Transliteration]]:
     """Text only, ASCII (or transliterated), at most 200 bytes and not longer than the length.
 
-    ``columns``: the cache of the frame ``values`` is the column ``variable.name`` of.
+    ``columns``: the cache of the frame holding the column ``variable.name``, checked per distinct
+    value (the column itself is only taken to show the values of a problem).
     """
-    if columns is None:
-        columns = FrameColumns(pd.DataFrame({variable.name: values}, copy=False))
     factorized = columns.get(variable.name)
     codes, uniques = factorized.codes, factorized.uniques
     props = columns.text(variable.name)
     if props is None:
         bad = np.array([not isinstance(u, str) for u in np.asarray(uniques, dtype=object)], dtype=bool)
         rows = np.flatnonzero(np.append(bad, False)[codes])
-        return None, _row_problems(meta, variable.name, rows, [repr(values.iloc[r]) for r in rows[:MAX_ROWS_REPORTED]],
+        return None, _row_problems(meta, variable.name, rows, [repr(columns.frame[variable.name].iloc[r]) for r in rows[:MAX_ROWS_REPORTED]],
                                    "XPT_NOT_TEXT", "character variable holds a non-text value", "text"), []
     column = _CharColumn(codes, props.stripped, props.byte_lengths, props.non_ascii)
     found: list[Transliteration] = []
@@ -459,14 +457,13 @@ def _prepare(frame: pd.DataFrame, meta: XptDataset, transliterate: bool,
     for v in meta.variables:
         if v.name not in frame.columns:
             continue
-        values = frame[v.name]
-        if v.type == "char":
-            column, problems, found = check_char_column(meta, v, values, transliterate, columns)
+        if v.type == "char":  # no Series per column: checked on the cached distinct values
+            column, problems, found = check_char_column(meta, v, columns, transliterate)
             if column is not None:
                 prepared.chars[v.name] = column
             prepared.transliterations += found
         else:
-            numbers, problems = check_num_column(meta, v, values, columns)
+            numbers, problems = check_num_column(meta, v, frame[v.name], columns)
             if numbers is not None:
                 prepared.numbers[v.name] = numbers
         report.extend(problems)
