@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from cdisc_msc.io.columns import (
-    ROW_CHUNK, _factorize_float, factorize_column, factorize_numbers, row_of_each, run_starts, spread, spread_runs,
+    IDENTITY_SAMPLE, ROW_CHUNK, _factorize_float, factorize_column, factorize_numbers, row_of_each, run_starts, spread, spread_runs,
 )
 
 
@@ -41,6 +41,17 @@ def test_text_shared_objects_and_equal_copies_factorise_by_value():
     copies = pd.Series(["".join(["A", "B"]) for _ in range(5000)] + ["C"], dtype=object)  # equal, distinct objects
     f = factorize_column(copies)
     assert set(f.codes[:5000].tolist()) == {0} and f.codes[-1] == 1 and f.uniques.tolist() == ["AB", "C"]
+
+
+@pytest.mark.parametrize("size", [0, 1, 7, IDENTITY_SAMPLE, IDENTITY_SAMPLE + 1, 3 * IDENTITY_SAMPLE])
+def test_text_of_any_length_factorises_as_pandas(size):
+    """Up to IDENTITY_SAMPLE values are hashed by value at once, longer columns choose by a sample:
+    the same codes and values, with shared and copied objects, missing values and non-ASCII text."""
+    pool = ["Fièvre", "".join(["Fi", "èvre"]), None, "AB", np.nan, pd.NA, "".join(["A", "B"]), "é "]
+    values = pd.Series([pool[(i * 5) % 7 if i % 3 else 0] for i in range(size)], dtype=object)
+    f = factorize_column(values)
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    assert f.codes.tolist() == codes.tolist() and f.uniques.tolist() == uniques.tolist()
 
 
 def test_one_object_throughout_is_one_value_or_all_missing():

@@ -336,3 +336,28 @@ def test_encode_each_text_with_missing_values():
     assert _encode_each([None, "x"]).tolist() == [b"null", b'"x"']
     assert _encode_each([None, "x"]).dtype == "S4"  # as wide as the widest token
     assert _encode_each([]).tolist() == [] and _encode_each([""]).tolist() == [b'""']
+
+
+@pytest.mark.parametrize("values", [
+    ["a ", None, "", "  ", "x y  "],  # trailing blanks, missing, empty and blank text
+    ["a ", "é", None],  # non-ASCII: left to json
+    ["ab\x00", "c\x00 ", "d\x00e", None],  # NULs (a numpy str array drops trailing ones): left to json
+    ['say "hi"', "back\\slash", "tab\there", "ok"],  # escaped characters: left to json
+    [None, None], ["only"], [],  # all missing, one row, no row
+])
+@pytest.mark.parametrize("dtype", [object, "string"])
+def test_text_tokens_from_the_stripped_array_equal_json_dumps(values, dtype):
+    """Text columns take their tokens from the stripped str array unless a value is not ASCII or needs escaping:
+    the rows equal json.dumps of each row (missing text is "", trailing blanks removed)."""
+    from cdisc_msc.io.columns import FrameColumns
+    from cdisc_msc.io.datasetjson import _plain_text_tokens, encoded_rows
+
+    frame = pd.DataFrame({"C": pd.Series(values, dtype=dtype), "N": np.arange(len(values), dtype=float)})
+    columns = [{"name": "C", "dataType": "string"}, {"name": "N", "dataType": "integer"}]
+    expected = ",".join(json.dumps(["" if pd.isna(v) else v.rstrip(" "), i], ensure_ascii=False, separators=(",", ":"))
+                        for i, v in enumerate(values))
+    cache = FrameColumns(frame)
+    assert b"".join(encoded_rows(frame, columns, "T", frame_columns=cache)) == expected.encode("utf-8")
+    plain = _plain_text_tokens(cache.get("C"), cache.text("C"))
+    needs_json = any(isinstance(v, str) and (not v.isascii() or any(c in v for c in '\x00"\\\t')) for v in values)
+    assert (plain is None) == needs_json

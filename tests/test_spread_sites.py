@@ -43,3 +43,14 @@ def test_transliterate_frame_skips_missing_values():
     assert frame["AETERM"].tolist()[:1] + frame["AETERM"].tolist()[2:] == ["Fievre", "Rash", "Fievre"]
     assert pd.isna(frame["AETERM"].iloc[1])
     assert changes["record"].tolist() == [1, 4] and changes["ascii"].tolist() == ["Fievre", "Fievre"]
+
+
+def test_transliterate_frame_keeps_dtypes_and_lists_changes_column_by_column():
+    frame = pd.DataFrame({"A": pd.Series(["é", pd.NA, "a"], dtype="string"), "N": [1.0, 2.0, 3.0],
+                          "B": ["x", 7, "Ñu"]})  # a string column, a number, a mixed object column
+    out, changes = transliterate_frame(frame, "XX")
+    assert out["A"].dtype == "string" and out["A"].tolist() == ["e", pd.NA, "a"]
+    assert out["B"].dtype == object and out["B"].tolist() == ["x", 7, "Nu"]
+    assert frame["A"].tolist() == ["é", pd.NA, "a"]  # the input is left as it was
+    assert changes.to_dict("list") == {"dataset": ["XX", "XX"], "variable": ["A", "B"], "record": [1, 3],
+                                       "original": ["é", "Ñu"], "ascii": ["e", "Nu"]}

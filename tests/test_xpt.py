@@ -265,6 +265,13 @@ def test_text_in_a_numeric_column():
     assert "numeric variable has a non-numeric column type" in error
 
 
+def test_number_in_a_character_column_is_shown_as_it_is_in_the_row():
+    errors = errors_of(pd.DataFrame({"C": pd.Series(["a", 1.0, None, True], dtype=object)}), dataset(char("C", 4)))
+    assert len(errors) == 2  # True equals 1.0, one distinct value: each row shows its own
+    assert "row 2, column C: character variable holds a non-text value (value '1.0'" in errors[0]
+    assert "row 4, column C: character variable holds a non-text value (value 'True'" in errors[1]
+
+
 def test_spec_length_shorter_than_data_is_an_error(tmp_path):
     frame = pd.DataFrame({"A": ["abc", "abcdef"]})
     meta = dataset(char("A", 4))
@@ -410,3 +417,30 @@ def test_records_of_adjacent_columns_with_missing_values_by_hand(tmp_path):
     start = data_start(3)
     assert raw[start:start + 44] == records  # 4 records of 11 bytes
     assert raw[start + 44:] == b" " * 36  # blank padding to 80
+
+
+@pytest.mark.parametrize("inline_bytes", [1 << 20, 3, 0])  # all inline; the thread from the second part; all threaded
+def test_write_atomically_gives_the_parts_inline_or_threaded(tmp_path, monkeypatch, inline_bytes):
+    import cdisc_msc.io.xpt as xpt
+    monkeypatch.setattr(xpt, "INLINE_BYTES", inline_bytes)
+    parts = [b"ab", memoryview(np.frombuffer(b"cde", dtype=np.uint8)), b"", b"f"]
+    xpt.write_atomically(tmp_path / "f.bin", iter(parts))
+    assert (tmp_path / "f.bin").read_bytes() == b"abcdef"
+
+    def failing():
+        yield b"ab"
+        raise RuntimeError("no more parts")
+
+    with pytest.raises(RuntimeError, match="no more parts"):
+        xpt.write_atomically(tmp_path / "g.bin", failing())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.bin"]  # no file, no temporary file left
+
+
+def test_transliteration_may_lengthen_a_value_past_the_widest_original(tmp_path):
+    frame = pd.DataFrame({"A": ["Maß", "x…", None, "ab"]})  # 3 characters each at most: ASCII up to 4
+    result = write_xpt(frame, dataset(char("A", 4)), tmp_path, transliterate=True)
+    assert [(t.row, t.old, t.new) for t in result.transliterations] == [(1, "Maß", "Mass"), (2, "x…", "x...")]
+    data = result.path.read_bytes()[data_start(1):data_start(1) + 16]
+    assert data == b"Massx...    ab  "
+    frame = pd.DataFrame({"A": ["Maß"]})
+    assert "longer than the length 3" in " ".join(errors_of(frame, dataset(char("A", 3)), transliterate=True))

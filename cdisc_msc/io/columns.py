@@ -34,11 +34,8 @@ IDENTITY_SAMPLE = 4096
 """Rows sampled to decide whether grouping by object identity pays off."""
 
 
-def _identity_pays_off(objects: np.ndarray) -> bool:
-    """True when equal values in a sample are mostly the same objects (few distinct pointers)."""
-    sample = objects[:IDENTITY_SAMPLE]
-    distinct_objects = len(pd.unique(object_addresses(sample)))
-    distinct_values = len(pd.unique(sample))
+def _identity_pays_off(distinct_objects: int, distinct_values: int) -> bool:
+    """True when equal values are mostly the same objects (few distinct pointers per value)."""
     return distinct_objects <= 2 * distinct_values + 16
 
 
@@ -90,15 +87,22 @@ def factorize_numbers(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return spread_runs(np.asarray(run_codes, dtype=np.intp), len(uniques), starts, len(keys)), uniques
 
 
-def _factorize_by_identity(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Group by object pointer over all rows, then by value over the distinct objects."""
+def _factorize_by_identity(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Group by object pointer over all rows, then by value over the distinct objects; the codes,
+    distinct values and how many distinct objects there were (whether grouping by pointer paid off).
+
+    >>> a, b = "xy", "".join(["x", "y"])  # two objects of one value
+    >>> codes, uniques, objects = _factorize_by_identity(np.array([a, b, a, None], dtype=object))
+    >>> codes.tolist(), uniques.tolist(), objects
+    ([0, 0, 0, -1], ['xy'], 3)
+    """
     by_object, addresses = pd.factorize(object_addresses(objects))
     representative = np.empty(len(addresses), dtype=np.intp)
     representative[by_object] = np.arange(len(objects), dtype=np.intp)
     by_value, uniques = pd.factorize(objects[representative], use_na_sentinel=True)
     if len(uniques) == len(addresses):  # one object per value (the usual case): by_value is 0, 1, 2...
-        return np.asarray(by_object, dtype=np.intp), np.asarray(uniques, dtype=object)
-    return np.asarray(by_value, dtype=np.intp)[by_object], np.asarray(uniques, dtype=object)
+        return np.asarray(by_object, dtype=np.intp), np.asarray(uniques, dtype=object), len(addresses)
+    return np.asarray(by_value, dtype=np.intp)[by_object], np.asarray(uniques, dtype=object), len(addresses)
 
 
 def _factorize_constant(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -141,8 +145,13 @@ def _factorize_objects(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _factorize_unsorted(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``_factorize_objects`` of a non-empty object array whose neighbours are mostly different
     objects (unsorted data, or the run starts of sorted data: neighbours never the same object)."""
-    if _identity_pays_off(objects):
-        return _factorize_by_identity(objects)
+    if len(objects) <= IDENTITY_SAMPLE:  # few values (small data, run starts): hashing them costs less than choosing
+        codes, uniques = pd.factorize(objects, use_na_sentinel=True)
+        return np.asarray(codes, dtype=np.intp), np.asarray(uniques, dtype=object)
+    sample = objects[:IDENTITY_SAMPLE]  # grouped by pointer: the values hashed once per distinct object
+    codes, uniques, distinct_objects = _factorize_by_identity(sample)
+    if _identity_pays_off(distinct_objects, len(uniques)):
+        return (codes, uniques) if len(sample) == len(objects) else _factorize_by_identity(objects)[:2]
     constant = _factorize_constant(objects)
     if constant is not None:
         return constant
@@ -285,7 +294,8 @@ def factorize_column(values: pd.Series) -> Factorized:
 
 @dataclass(frozen=True)
 class TextProperties:
-    """The distinct values of a text column right-stripped, their UTF-8 byte lengths and which are not ASCII."""
+    """The distinct values of a text column right-stripped (a numpy ``str`` array: what the XPT writer
+    lays out as bytes, no conversion back to objects), their UTF-8 byte lengths and which are not ASCII."""
 
     stripped: np.ndarray
     byte_lengths: np.ndarray
@@ -301,16 +311,16 @@ def text_properties(uniques: np.ndarray) -> TextProperties:
     """
     if len(uniques) == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return TextProperties(uniques, empty, empty.astype(bool))
+        return TextProperties(uniques.astype("U"), empty, empty.astype(bool))
     wide = np.strings.rstrip(uniques.astype("U"), " ")
     width = wide.dtype.itemsize // 4
     lengths = np.strings.str_len(wide).astype(np.int64)
     if width == 0:
-        return TextProperties(wide.astype(object), lengths, np.zeros(len(wide), dtype=bool))
+        return TextProperties(wide, lengths, np.zeros(len(wide), dtype=bool))
     non_ascii = (wide.view(np.uint32).reshape(len(wide), width) > 127).any(axis=1)
     if non_ascii.any():
         lengths[non_ascii] = [len(s.encode("utf-8")) for s in wide[non_ascii]]
-    return TextProperties(wide.astype(object), lengths, non_ascii)
+    return TextProperties(wide, lengths, non_ascii)
 
 
 def all_str(uniques: np.ndarray) -> bool:

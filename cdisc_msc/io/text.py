@@ -39,29 +39,30 @@ def transliterate_frame(frame: pd.DataFrame, dataset: str,
     """
     columns = columns_for(frame, columns)
     out = frame.copy(deep=False)  # copy-on-write: only a changed column is copied
-    changes = []
+    changes: dict[str, list] = {name: [] for name in CHANGE_COLUMNS[1:]}
     for col, dtype in frame.dtypes.items():  # no Series per column just to test its type
         if pd.api.types.is_numeric_dtype(dtype):
             continue
         factorized = columns.get(col)  # the ASCII test runs once per distinct value
         props = columns.text(col)
-        distinct_non_ascii = props.non_ascii if props is not None else _non_ascii(
-            np.asarray(factorized.uniques, dtype=object))
+        uniques = np.asarray(factorized.uniques, dtype=object)
+        distinct_non_ascii = props.non_ascii if props is not None else _non_ascii(uniques)
         if not distinct_non_ascii.any():
             continue
-        non_ascii = np.append(distinct_non_ascii, False)[factorized.codes]
-        originals = frame[col][non_ascii].astype("string")  # only the rows that change are converted
-        mapping = {v: transliterate_text(v) for v in pd.unique(originals.to_numpy(dtype=object))}
-        new = originals.map(mapping)
-        out.loc[non_ascii, col] = new.to_numpy(dtype=object)
-        changes.append(pd.DataFrame({
-            "dataset": dataset, "variable": col,
-            "record": (non_ascii.nonzero()[0] + 1),
-            "original": originals.to_numpy(dtype=object), "ascii": new.to_numpy(dtype=object),
-        }))
-    if not changes:
+        ascii_uniques = uniques.copy()
+        for i in np.flatnonzero(distinct_non_ascii):  # once per distinct value
+            ascii_uniques[i] = transliterate_text(uniques[i])
+        rows = np.flatnonzero(np.append(distinct_non_ascii, False)[factorized.codes])
+        row_codes = factorized.codes[rows]
+        values = frame[col].to_numpy(dtype=object, copy=True)  # numpy, not ``loc``: a fixed cost per column less
+        values[rows] = ascii_uniques[row_codes]
+        out[col] = pd.Series(values, index=frame.index, dtype=dtype, copy=False)
+        for name, part in zip(CHANGE_COLUMNS[1:], (np.full(len(rows), col, dtype=object), rows + 1,
+                                                   uniques[row_codes], ascii_uniques[row_codes])):
+            changes[name].append(part)
+    if not changes["record"]:
         return out, pd.DataFrame(columns=CHANGE_COLUMNS)
-    return out, pd.concat(changes, ignore_index=True)
+    return out, pd.DataFrame({"dataset": dataset, **{name: np.concatenate(parts) for name, parts in changes.items()}})
 
 
 def transliterated_columns(columns: FrameColumns, frame: pd.DataFrame, changes: pd.DataFrame) -> FrameColumns:

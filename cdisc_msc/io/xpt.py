@@ -129,7 +129,8 @@ def transliterate_text(text: str) -> str:
 
 @dataclass
 class _CharColumn:
-    """A character column factorised: ``codes`` (-1 = missing) index ``uniques`` (right-stripped)."""
+    """A character column factorised: ``codes`` (-1 = missing) index ``uniques`` (right-stripped, a numpy
+    ``str`` array)."""
 
     codes: np.ndarray
     uniques: np.ndarray
@@ -139,12 +140,10 @@ class _CharColumn:
     def table(self, length: int) -> np.ndarray:
         """(len(uniques) + 1, length) uint8 blank-padded bytes; the extra last row (code -1) is blank."""
         table = np.full((len(self.uniques) + 1, length), BLANK, dtype=np.uint8)
-        if len(self.uniques):
-            wide = self.uniques.astype(str).astype("U")
-            width = wide.dtype.itemsize // 4
-            if width:
-                points = wide.view(np.uint32).reshape(len(self.uniques), width)[:, :length]
-                table[:-1, : points.shape[1]] = np.where(points == 0, BLANK, points).astype(np.uint8)
+        width = self.uniques.dtype.itemsize // 4
+        if len(self.uniques) and width:
+            points = self.uniques.view(np.uint32).reshape(len(self.uniques), width)[:, :length]
+            table[:-1, : points.shape[1]] = np.where(points == 0, BLANK, points).astype(np.uint8)
         return table
 
 
@@ -262,13 +261,15 @@ def _transliterate_uniques(column: _CharColumn) -> dict[int, str]:
 def _apply_transliteration(
     meta: XptDataset, variable: str, column: _CharColumn, changed: dict[int, str],
 ) -> list[Transliteration]:
-    """Replace transliterated uniques in place; list every changed row."""
+    """Replace transliterated uniques (a new array: they may be longer); list every changed row."""
     records = []
-    old = {i: column.uniques[i] for i in changed}
+    uniques = column.uniques.tolist()
+    old = {i: uniques[i] for i in changed}
     for i, new in changed.items():
-        column.uniques[i] = new
+        uniques[i] = new
         column.byte_lengths[i] = len(new.encode("utf-8"))
         column.non_ascii[i] = not new.isascii()
+    column.uniques = np.array(uniques, dtype=str)
     rows = np.flatnonzero(np.isin(column.codes, np.fromiter(changed, dtype=np.intp, count=len(changed))))
     for r in rows:
         i = int(column.codes[r])
@@ -277,22 +278,20 @@ def _apply_transliteration(
 
 
 def check_char_column(
-    meta: XptDataset, variable: XptVariable, values: pd.Series, transliterate: bool,
-    columns: FrameColumns | None = None,
+    meta: XptDataset, variable: XptVariable, columns: FrameColumns, transliterate: bool,
 ) -> tuple[_CharColumn | None, list[Problem], list[Transliteration]]:
     """Text only, ASCII (or transliterated), at most 200 bytes and not longer than the length.
 
-    ``columns``: the cache of the frame ``values`` is the column ``variable.name`` of.
+    ``columns``: the cache of the frame holding the column ``variable.name``, checked per distinct
+    value (the column itself is only taken to show the values of a problem).
     """
-    if columns is None:
-        columns = FrameColumns(pd.DataFrame({variable.name: values}, copy=False))
     factorized = columns.get(variable.name)
     codes, uniques = factorized.codes, factorized.uniques
     props = columns.text(variable.name)
     if props is None:
         bad = np.array([not isinstance(u, str) for u in np.asarray(uniques, dtype=object)], dtype=bool)
         rows = np.flatnonzero(np.append(bad, False)[codes])
-        return None, _row_problems(meta, variable.name, rows, [repr(values.iloc[r]) for r in rows[:MAX_ROWS_REPORTED]],
+        return None, _row_problems(meta, variable.name, rows, [repr(columns.frame[variable.name].iloc[r]) for r in rows[:MAX_ROWS_REPORTED]],
                                    "XPT_NOT_TEXT", "character variable holds a non-text value", "text"), []
     column = _CharColumn(codes, props.stripped, props.byte_lengths, props.non_ascii)
     found: list[Transliteration] = []
@@ -311,7 +310,7 @@ def check_char_column(
     for bad_unique, code, message, expected in checks:
         if bad_unique.any():
             rows = np.flatnonzero(np.append(bad_unique, False)[codes])
-            shown = [column.uniques[codes[r]] for r in rows[:MAX_ROWS_REPORTED]]
+            shown = [str(column.uniques[codes[r]]) for r in rows[:MAX_ROWS_REPORTED]]
             problems += _row_problems(meta, variable.name, rows, shown, code, message, expected)
     return column, problems, found
 
@@ -458,14 +457,13 @@ def _prepare(frame: pd.DataFrame, meta: XptDataset, transliterate: bool,
     for v in meta.variables:
         if v.name not in frame.columns:
             continue
-        values = frame[v.name]
-        if v.type == "char":
-            column, problems, found = check_char_column(meta, v, values, transliterate, columns)
+        if v.type == "char":  # no Series per column: checked on the cached distinct values
+            column, problems, found = check_char_column(meta, v, columns, transliterate)
             if column is not None:
                 prepared.chars[v.name] = column
             prepared.transliterations += found
         else:
-            numbers, problems = check_num_column(meta, v, values, columns)
+            numbers, problems = check_num_column(meta, v, frame[v.name], columns)
             if numbers is not None:
                 prepared.numbers[v.name] = numbers
         report.extend(problems)
@@ -656,7 +654,26 @@ def record_chunks(meta: XptDataset, prepared: _Prepared, nrecords: int, chunk_ro
     yield b" " * (-(nrecords * meta.record_length) % RECORD)
 
 
+INLINE_BYTES = 1 << 20
+"""Parts are written in the caller's thread while the file is at most this long: for a small file
+starting a writer thread costs more CPU than overlapping its few writes saves."""
+
+
 def _write_parts(out, parts: Iterable) -> None:
+    """Write ``parts`` to the file ``out``: the first ``INLINE_BYTES`` here, the rest (from the part that
+    goes past them) from a second thread, so the next part is computed while one is written."""
+    parts = iter(parts)
+    written = 0
+    for part in parts:
+        size = memoryview(part).nbytes
+        if written + size > INLINE_BYTES:
+            _write_from_thread(out, itertools.chain([part], parts))
+            return
+        out.write(part)
+        written += size
+
+
+def _write_from_thread(out, parts: Iterable) -> None:
     """Write ``parts`` to the file ``out`` from a second thread, so the next part is computed
     while one is written (a write releases the GIL).
 
@@ -694,8 +711,8 @@ def _write_parts(out, parts: Iterable) -> None:
 def write_atomically(path: Path, parts: Iterable) -> None:
     """Write byte chunks to a temp file beside ``path`` and move it into place.
 
-    The chunks are written by a second thread while the next one is made: a
-    chunk's buffer may be reused once two more chunks were handed over.
+    Past the first ``INLINE_BYTES`` the chunks are written by a second thread while the next
+    one is made: a chunk's buffer may be reused once two more chunks were handed over.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
