@@ -10,8 +10,9 @@ as JSON.
                                              [--work DIR] [--json FILE] [--keep]
 
 Each size is built ``--repeat`` times (default 3), each build in a fresh process; every
-figure is the median over the builds (peak memory: the largest), and the goal lines give
-each build's own figure too.
+figure is the median over the builds that finished (peak memory: the largest), and the
+time, memory and writing-stage goal lines give each build's own figure too. A failed
+build ends the repeats of its size and is noted under the goals.
 
 I/O floor (see bench/README.md): for every file the build wrote, the same
 bytes, read into memory beforehand, written to a new file in a scratch folder
@@ -242,32 +243,43 @@ RUN_FIGURES = ("stages", "cpu_stages", "sys_stages")
 
 
 def _median_run(runs: list[dict]) -> dict:
-    """One result standing for ``runs`` of the same size: per stage the median wall, CPU and kernel
-    seconds, the median total and CPU, the largest peak memory, the steps and per-stage peaks of
-    the run with the median total, and each run's own figures under ``runs``.
+    """One result standing for ``runs`` of the same size. Over the builds that finished (all of them
+    when none did): per stage the median wall, CPU and kernel seconds, the median total and CPU, the
+    largest peak memory, and the steps and per-stage peaks of the build with the median total (the
+    lower of the two middle ones for an even count). ``status`` is "failed" when any build failed,
+    with each failure in ``error``; every build's own figures are under ``runs``.
 
     >>> r = _median_run([{"total_seconds": t, "cpu_seconds": t, "peak_rss_mb": m, "stages": {"a": t},
     ...                   "status": "ok"} for t, m in ((3.0, 5), (1.0, 9), (2.0, 7))])
     >>> r["total_seconds"], r["stages"], r["peak_rss_mb"], [x["total_seconds"] for x in r["runs"]]
     (2.0, {'a': 2.0}, 9, [3.0, 1.0, 2.0])
+    >>> r = _median_run([{"total_seconds": 9.0, "status": "ok"}, {"total_seconds": 1.0, "status": "failed",
+    ...                  "error": "exit -9"}])
+    >>> r["total_seconds"], r["status"], r["error"]
+    (9.0, 'failed', 'build 2: exit -9')
     """
-    middle = sorted(runs, key=lambda r: r["total_seconds"])[(len(runs) - 1) // 2]
+    finished = [r for r in runs if r["status"] == "ok"] or runs
+    middle = sorted(finished, key=lambda r: r["total_seconds"])[(len(finished) - 1) // 2]
     merged = dict(middle)
     for key in RUN_FIGURES:
-        names = [s for r in runs for s in r.get(key, {})]
-        merged[key] = {s: statistics.median(r[key][s] for r in runs if s in r.get(key, {}))
+        names = [s for r in finished for s in r.get(key, {})]
+        merged[key] = {s: statistics.median(r[key][s] for r in finished if s in r.get(key, {}))
                        for s in dict.fromkeys(names)}
     for key in ("total_seconds", "cpu_seconds"):
-        merged[key] = statistics.median(r[key] for r in runs)
-    merged["peak_rss_mb"] = max(r["peak_rss_mb"] for r in runs)
-    merged["runs"] = [{k: r.get(k) for k in ("status", "total_seconds", "cpu_seconds", "peak_rss_mb", *RUN_FIGURES)}
-                      for r in runs]
+        merged[key] = statistics.median(r.get(key, 0.0) for r in finished)
+    for key in ("peak_rss_mb", "peak_rss_mb_process", "peak_tree_rss_mb"):
+        merged[key] = max(r.get(key, 0.0) for r in runs)
+    failures = [f"build {i}: {r.get('error')}" for i, r in enumerate(runs, 1) if r["status"] != "ok"]
+    merged["status"], merged["error"] = ("failed", "; ".join(failures)) if failures else ("ok", None)
+    merged["runs"] = [{k: r.get(k) for k in ("status", "error", "total_seconds", "cpu_seconds", "peak_rss_mb",
+                                              *RUN_FIGURES)} for r in runs]
     return merged
 
 
 def bench_size(n: int, seed: int, work: Path, repeats: int = REPEATS) -> dict:
-    """Simulate ``n`` subjects (unless ``work`` has them), build them ``repeats`` times, each in a
-    fresh process, then measure the I/O floor of the last build's files (the builds write the same bytes)."""
+    """Simulate ``n`` subjects (unless ``work`` has them), build them up to ``repeats`` times, each in a
+    fresh process (a failed build ends the repeats), then measure the I/O floor of the last build's
+    files (the builds write the same bytes) for the writing stages it finished."""
     raw, out, result = work / f"raw{n}", work / f"out{n}", work / f"result{n}.json"
     if not (raw / "dm.csv").exists():
         t0 = time.perf_counter()
@@ -280,19 +292,26 @@ def bench_size(n: int, seed: int, work: Path, repeats: int = REPEATS) -> dict:
     for _ in range(repeats):
         for p in (out, Path(f"{out}.failed")):
             shutil.rmtree(p, ignore_errors=True)
+        result.unlink(missing_ok=True)  # a build killed before writing its result must not reuse the last one
         load0 = os.getloadavg()[0]
         rc, usage = run_child([str(Path(__file__).resolve()), "--child", str(raw), str(out), str(result)])
-        built = json.loads(result.read_text(encoding="utf-8"))
+        built = json.loads(result.read_text(encoding="utf-8")) if result.exists() else {
+            "status": "failed", "error": f"the build process exited with {rc} before writing its result",
+            "total_seconds": 0.0, "stages": {}}
+        if rc and built["status"] == "ok":
+            built.update(status="failed", error=f"the build process exited with {rc}")
         # peak memory: the build process's own peak (ru_maxrss) or, when larger, the sampled sum over it and the
         # processes it started (a forked child's peak is not part of its parent's ru_maxrss)
         usage["peak_rss_mb_process"] = usage["peak_rss_mb"]
         usage["peak_rss_mb"] = max(usage["peak_rss_mb"], built.get("peak_tree_rss_mb", 0.0))
         runs.append({"subjects": n, "exit_code": rc, "load_avg_1min_before": load0, **usage, **built})
+        if built["status"] != "ok":
+            break
     merged = _median_run(runs)
     package = out if out.exists() else Path(f"{out}.failed")
     floors = {}
     for stage, patterns in WRITE_STAGES.items():
-        if stage in merged["stages"]:
+        if stage in runs[-1]["stages"]:  # the stage finished in the build whose files are there
             floors[stage] = io_floor(package, work / "floor", patterns)
     floors["package"] = (io_floor(package, work / "floor", ("**/*",)) if package.exists() else
                          {"floor_seconds": 0.0, "floor_cpu_seconds": 0.0, "bytes": 0, "files": 0, "passes": []})
@@ -371,10 +390,12 @@ def _cpu_ratio(result: dict, stage: str) -> str:
     return f"; CPU {cpu:.2f} / {floor:.2f} = {cpu / max(floor, 1e-9):.1f}x" if cpu is not None and floor else ""
 
 
-def _each_run(result: dict, figure: Callable[[dict], str], how: str = "the median of") -> str:
-    """``; <how> N builds: a, b, c``, each build's ``figure``, when the size was built more than once."""
+def _each_run(result: dict, figure: Callable[[dict], str]) -> str:
+    """``; each build: a, b, c``, each build's ``figure`` ("failed" for a build that did not finish),
+    when the size was built more than once."""
     runs = result.get("runs", [])
-    return f"; {how} {len(runs)} builds: {', '.join(figure(run) for run in runs)}" if len(runs) > 1 else ""
+    shown = [figure(run) if run["status"] == "ok" else "failed" for run in runs]
+    return f"; each build: {', '.join(shown)}" if len(runs) > 1 else ""
 
 
 def goals(results: list[dict]) -> list[str]:
@@ -382,12 +403,14 @@ def goals(results: list[dict]) -> list[str]:
     by_n = {r["subjects"]: r for r in results}
     lines = []
     big = by_n.get(max(by_n))
-    lines.append(f"{'PASS' if big['total_seconds'] < GOAL_SECONDS else 'FAIL'}: {big['subjects']:,} subjects "
+    finished = big["status"] == "ok"  # a failed build fails the time goal, whatever the others took
+    fast = finished and big["total_seconds"] < GOAL_SECONDS
+    lines.append(f"{'PASS' if fast else 'FAIL'}: {big['subjects']:,} subjects "
                  f"end to end {big['total_seconds']:.1f} s (goal < {GOAL_SECONDS:.0f} s)"
                  + _each_run(big, lambda run: f"{run['total_seconds']:.1f} s"))
     lines.append(f"{'PASS' if big['peak_rss_mb'] < GOAL_RSS_GB * 1024 else 'FAIL'}: peak memory "
                  f"{big['peak_rss_mb'] / 1024:.2f} GB (goal < {GOAL_RSS_GB:.0f} GB)"
-                 + _each_run(big, lambda run: f"{run['peak_rss_mb'] / 1024:.2f} GB", "the largest of"))
+                 + _each_run(big, lambda run: f"{run['peak_rss_mb'] / 1024:.2f} GB"))
     if len(results) >= 2:
         a, b = results[0], results[-1]
         g = b["total_seconds"] / a["total_seconds"]
@@ -402,8 +425,8 @@ def goals(results: list[dict]) -> list[str]:
                 lines.append(f"{'PASS' if ratio <= GOAL_WRITE_FLOOR else 'FAIL'}: {r['subjects']:,} {s} "
                              f"{ratio:.1f}x its settled I/O floor (goal <= {GOAL_WRITE_FLOOR:.0f}x)" + _cpu_ratio(r, s)
                              + f"; {recycled:.1f}x its recycled floor"
-                             + _each_run(r, lambda run, s=s, floor=floor:
-                                         f"{run['stages'].get(s, float('nan')) / max(floor['floor_seconds'], 1e-9):.1f}x")
+                             + _each_run(r, lambda run, s=s, low=max(floor["floor_seconds"], 1e-9):
+                                         f"{run['stages'].get(s, float('nan')) / low:.1f}x")
                              + ("; below 1x: the build wrote faster than the settled floor, which is then no floor"
                                 if ratio < 1 else ""))
     for r in results:
