@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from cdisc_msc.io.columns import (
-    IDENTITY_SAMPLE, ROW_CHUNK, _factorize_float, factorize_column, factorize_numbers, row_of_each, run_starts, spread, spread_runs,
+    IDENTITY_SAMPLE, ROW_CHUNK, _factorize_float, factorize_column, factorize_numbers, row_of_each, run_starts, spread,
+    spread_runs,
 )
 
 

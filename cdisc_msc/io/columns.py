@@ -31,7 +31,8 @@ def object_addresses(objects: np.ndarray) -> np.ndarray:
 
 
 IDENTITY_SAMPLE = 4096
-"""Rows sampled to decide whether grouping by object identity pays off."""
+"""Text arrays up to this long are hashed by value at once; of a longer one, this many rows are
+sampled to decide whether grouping by object identity pays off."""
 
 
 def _identity_pays_off(distinct_objects: int, distinct_values: int) -> bool:
@@ -148,14 +149,14 @@ def _factorize_unsorted(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if len(objects) <= IDENTITY_SAMPLE:  # few values (small data, run starts): hashing them costs less than choosing
         codes, uniques = pd.factorize(objects, use_na_sentinel=True)
         return np.asarray(codes, dtype=np.intp), np.asarray(uniques, dtype=object)
-    sample = objects[:IDENTITY_SAMPLE]  # grouped by pointer: the values hashed once per distinct object
-    codes, uniques, distinct_objects = _factorize_by_identity(sample)
+    sample = objects[:IDENTITY_SAMPLE]
+    _, uniques, distinct_objects = _factorize_by_identity(sample)  # the values hashed once per distinct object
     if _identity_pays_off(distinct_objects, len(uniques)):
-        return (codes, uniques) if len(sample) == len(objects) else _factorize_by_identity(objects)[:2]
+        return _factorize_by_identity(objects)[:2]
     constant = _factorize_constant(objects)
     if constant is not None:
         return constant
-    if pd.isna(objects[:IDENTITY_SAMPLE]).mean() > 0.5:  # mostly missing: only the values present
+    if pd.isna(sample).mean() > 0.5:  # mostly missing: only the values present
         present = np.flatnonzero(~pd.isna(objects))
         codes = np.full(len(objects), -1, dtype=np.intp)
         if not len(present):

@@ -162,9 +162,10 @@ class Segment:
 
 def merge_adjacent(columns: list[tuple[Member, Table] | None], most: int, records: int) -> list[Segment]:
     """The columns in order, packed left to right into segments: a column joins the segment before
-    it while their tables multiply to at most ``most`` rows, or to ``records`` when there are fewer
-    records (a table larger than the records costs more to build than it saves), or to the larger
-    of the two tables. A column given as None (no table) is a segment alone.
+    it while their tables multiply to at most ``most`` rows, or to ``records`` when that is fewer
+    (the records the segments serve: a table larger than them costs more to build than it saves;
+    the Dataset-JSON writer, whose tables cost more to build, passes a quarter of its records), or
+    to the larger of the two tables. A column given as None (no table) is a segment alone.
 
     >>> one = (Member(np.array([0, 1]), 2, False), Table(np.array([[65], [66]], dtype=np.uint8)))
     >>> [(s.columns, s.items.tolist()) for s in merge_adjacent([one, one], most=4, records=10)]

@@ -291,12 +291,14 @@ def check_char_column(
     if props is None:
         bad = np.array([not isinstance(u, str) for u in np.asarray(uniques, dtype=object)], dtype=bool)
         rows = np.flatnonzero(np.append(bad, False)[codes])
-        return None, _row_problems(meta, variable.name, rows, [repr(columns.frame[variable.name].iloc[r]) for r in rows[:MAX_ROWS_REPORTED]],
+        values = columns.frame[variable.name]
+        return None, _row_problems(meta, variable.name, rows, [repr(values.iloc[r]) for r in rows[:MAX_ROWS_REPORTED]],
                                    "XPT_NOT_TEXT", "character variable holds a non-text value", "text"), []
     column = _CharColumn(codes, props.stripped, props.byte_lengths, props.non_ascii)
     found: list[Transliteration] = []
     if transliterate and column.non_ascii.any():  # changes the distinct values: work on copies, not the cache
-        column = _CharColumn(codes, column.uniques.copy(), column.byte_lengths.copy(), column.non_ascii.copy())
+        # (the distinct values too: ``_apply_transliteration`` makes a new array of them)
+        column = _CharColumn(codes, column.uniques, column.byte_lengths.copy(), column.non_ascii.copy())
         found = _apply_transliteration(meta, variable.name, column, _transliterate_uniques(column))
     problems: list[Problem] = []
     checks = (
@@ -357,7 +359,7 @@ def _float_values(uniques: np.ndarray | pd.api.extensions.ExtensionArray) -> np.
 
 
 def check_num_column(
-    meta: XptDataset, variable: XptVariable, values: pd.Series, columns: FrameColumns | None = None,
+    meta: XptDataset, variable: XptVariable, values: pd.Series, columns: FrameColumns,
 ) -> tuple[tuple[np.ndarray | None, np.ndarray | None] | None, list[Problem]]:
     """Truly numeric values (or special missings), within the IBM range, integers exact.
 
@@ -381,8 +383,6 @@ def check_num_column(
         row_codes = None  # ``numbers`` holds every row
         converted: tuple[np.ndarray | None, np.ndarray | None] = (numbers, codes if codes.any() else None)
     else:  # checked on the distinct values: per-row work is one gather of the flagged rows
-        if columns is None:
-            columns = FrameColumns(pd.DataFrame({variable.name: values}, copy=False))
         factorized = columns.get(variable.name)
         numbers = _float_values(factorized.uniques)  # one per distinct value
         row_codes = factorized.codes
