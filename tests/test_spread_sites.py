@@ -54,3 +54,11 @@ def test_transliterate_frame_keeps_dtypes_and_lists_changes_column_by_column():
     assert frame["A"].tolist() == ["é", pd.NA, "a"]  # the input is left as it was
     assert changes.to_dict("list") == {"dataset": ["XX", "XX"], "variable": ["A", "B"], "record": [1, 3],
                                        "original": ["é", "Ñu"], "ascii": ["e", "Nu"]}
+
+
+def test_transliterate_frame_turns_a_categorical_column_it_changes_into_text():
+    frame = pd.DataFrame({"A": pd.Categorical(["Fièvre", "Rash", "Fièvre"]), "B": pd.Categorical(["x", "y", "x"])})
+    out, changes = transliterate_frame(frame, "AE")
+    assert out["A"].dtype == object and out["A"].tolist() == ["Fievre", "Rash", "Fievre"]  # not NaN
+    assert out["B"].dtype == "category"  # unchanged columns keep their dtype
+    assert changes["record"].tolist() == [1, 3]

@@ -56,7 +56,9 @@ def transliterate_frame(frame: pd.DataFrame, dataset: str,
         row_codes = factorized.codes[rows]
         values = frame[col].to_numpy(dtype=object, copy=True)  # numpy, not ``loc``: a fixed cost per column less
         values[rows] = ascii_uniques[row_codes]
-        out[col] = pd.Series(values, index=frame.index, dtype=dtype, copy=False)
+        # a categorical's categories do not hold the new values (they would become NaN): text instead
+        kept = object if isinstance(dtype, pd.CategoricalDtype) else dtype
+        out[col] = pd.Series(values, index=frame.index, dtype=kept, copy=False)
         for name, part in zip(CHANGE_COLUMNS[1:], (np.full(len(rows), col, dtype=object), rows + 1,
                                                    uniques[row_codes], ascii_uniques[row_codes])):
             changes[name].append(part)
