@@ -1,10 +1,10 @@
 """Benchmark: the whole build at 1,000 and 10,000 simulated subjects.
 
 For each size: simulate a raw study (``cdisc_msc.simulate``), run
-``pipeline.build`` on it in a fresh child process (wall time per stage and per
-dataset, CPU time and peak resident memory of that process), then measure the
-I/O floor of what the writing stages wrote. Prints one table and writes it
-as JSON.
+``pipeline.build`` on it ``--repeat`` times, each in a fresh child process
+(wall time per stage and per dataset, CPU time and peak resident memory of
+that process), then measure the I/O floor of what the writing stages wrote.
+Prints one table and writes it as JSON.
 
     .venv/bin/python bench/bench_pipeline.py [--sizes 1000 10000] [--seed 1] [--repeat 3]
                                              [--work DIR] [--json FILE] [--keep]
