@@ -218,6 +218,16 @@ def spread(table: np.ndarray, codes: np.ndarray, missing: Any) -> np.ndarray:
     return full.take(codes)  # code -1 takes the last slot; take: faster than [codes] on a column's codes
 
 
+def rows_with(flagged: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """The rows (0-based) whose distinct value is ``flagged`` (one bool per distinct value); a missing
+    value (code -1) never is. What is judged once per distinct value of a column is found in the rows this way.
+
+    >>> rows_with(np.array([False, True]), np.array([1, -1, 0, 1], dtype=np.int8)).tolist()
+    [0, 3]
+    """
+    return np.flatnonzero(spread(np.asarray(flagged, dtype=bool), codes, False))
+
+
 ROW_CHUNK = 1 << 16
 """Rows scattered at a time by ``row_of_each``: its row numbers stay a few hundred KB."""
 
@@ -457,4 +467,4 @@ def split_key(key: np.ndarray, radix: list[int], *, missing: bool = True) -> lis
 
 __all__ = ["KEY_LIMIT", "ROW_CHUNK", "Factorized", "FrameColumns", "TextProperties", "all_str", "columns_for",
            "combined_key", "factorize_column", "factorize_numbers", "is_text_dtype", "object_addresses", "row_of_each",
-           "run_starts", "small_codes", "split_key", "spread", "spread_runs", "text_properties"]
+           "rows_with", "run_starts", "small_codes", "split_key", "spread", "spread_runs", "text_properties"]

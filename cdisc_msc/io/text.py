@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cdisc_msc.io.columns import FrameColumns, all_str, columns_for, text_properties
+from cdisc_msc.io.columns import FrameColumns, all_str, columns_for, rows_with, text_properties
 from cdisc_msc.io.xpt import transliterate_text
 
 CHANGE_COLUMNS = ["dataset", "variable", "record", "original", "ascii"]
@@ -52,7 +52,7 @@ def transliterate_frame(frame: pd.DataFrame, dataset: str,
         ascii_uniques = uniques.copy()
         for i in np.flatnonzero(distinct_non_ascii):  # once per distinct value
             ascii_uniques[i] = transliterate_text(uniques[i])
-        rows = np.flatnonzero(np.append(distinct_non_ascii, False)[factorized.codes])
+        rows = rows_with(distinct_non_ascii, factorized.codes)
         row_codes = factorized.codes[rows]
         values = frame[col].to_numpy(dtype=object, copy=True)  # numpy, not ``loc``: a fixed cost per column less
         values[rows] = ascii_uniques[row_codes]

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from cdisc_msc.io.columns import (
-    FrameColumns, columns_for, row_of_each, run_starts, spread, spread_runs,
+    FrameColumns, columns_for, row_of_each, rows_with, run_starts, spread, spread_runs,
 )
 from cdisc_msc.io.ibm import (
     FRACTION_MASK, IBM_MAX_EXCLUSIVE, IBM_MIN, MISSING_CODES, ibm_representable, ieee_to_ibm,
@@ -290,7 +290,7 @@ def check_char_column(
     props = columns.text(variable.name)
     if props is None:
         bad = np.array([not isinstance(u, str) for u in np.asarray(uniques, dtype=object)], dtype=bool)
-        rows = np.flatnonzero(np.append(bad, False)[codes])
+        rows = rows_with(bad, codes)
         values = columns.frame[variable.name]
         return None, _row_problems(meta, variable.name, rows, [repr(values.iloc[r]) for r in rows[:MAX_ROWS_REPORTED]],
                                    "XPT_NOT_TEXT", "character variable holds a non-text value", "text"), []
@@ -311,7 +311,7 @@ def check_char_column(
     )
     for bad_unique, code, message, expected in checks:
         if bad_unique.any():
-            rows = np.flatnonzero(np.append(bad_unique, False)[codes])
+            rows = rows_with(bad_unique, codes)
             shown = [str(column.uniques[codes[r]]) for r in rows[:MAX_ROWS_REPORTED]]
             problems += _row_problems(meta, variable.name, rows, shown, code, message, expected)
     return column, problems, found
@@ -335,15 +335,6 @@ def _object_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarr
     not_numeric = ((is_text & ~special) | is_bool
                    | (np.isnan(numbers) & ~is_text & ~pd.isna(pd.Series(raw)).to_numpy()))
     return numbers, codes, not_numeric
-
-
-def _rows_with(bad_distinct: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """The rows (0-based) whose distinct value is flagged in ``bad_distinct`` (code -1, missing: never).
-
-    >>> _rows_with(np.array([False, True]), np.array([1, -1, 0, 1])).tolist()
-    [0, 3]
-    """
-    return np.flatnonzero(np.append(bad_distinct, False)[codes])
 
 
 def _float_values(uniques: np.ndarray | pd.api.extensions.ExtensionArray) -> np.ndarray:
@@ -390,13 +381,13 @@ def check_num_column(
         if pd.api.types.is_integer_dtype(dtype):
             too_wide = (pd.Series(factorized.uniques).abs() > 2 ** 53).fillna(False).to_numpy(dtype=bool)
             if too_wide.any():
-                rows = _rows_with(too_wide, row_codes)
+                rows = rows_with(too_wide, row_codes)
                 problems += _row_problems(meta, variable.name, rows, [str(values.iloc[r]) for r in rows[:MAX_ROWS_REPORTED]],
                                           "XPT_NUMBER", "integer is not exactly representable in a SAS numeric",
                                           "|x| <= 2**53")
     bad = ~ibm_representable(numbers)
     if bad.any():
-        rows = np.flatnonzero(bad) if row_codes is None else _rows_with(bad, row_codes)
+        rows = np.flatnonzero(bad) if row_codes is None else rows_with(bad, row_codes)
         shown = numbers[rows[:MAX_ROWS_REPORTED] if row_codes is None else row_codes[rows[:MAX_ROWS_REPORTED]]]
         problems += _row_problems(
             meta, variable.name, rows, [repr(float(x)) for x in shown], "XPT_IBM_RANGE",

@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from cdisc_msc.io.columns import spread
+from cdisc_msc.io.columns import rows_with, spread
 from cdisc_msc.validate.checks.util import combine, findings, one_to_one, text
 from cdisc_msc.validate.engine import CheckContext, NotApplicable, SkipCheck, register
 from cdisc_msc.validate.package import DatasetData
@@ -195,7 +195,7 @@ def source_record(ctx: CheckContext) -> pd.DataFrame | None:
         if ds.has("SRCVAR"):
             var_codes, variables = ds.codes("SRCVAR")
             unknown = ~pd.Series(variables, dtype=object).isin(set(source.names)).to_numpy()
-            bad = rows[spread(unknown, var_codes[rows], False)]
+            bad = rows[rows_with(unknown, var_codes[rows])]
             out.append(findings(bad, variable="SRCVAR", value=_source_labels(ds, bad),
                                 detail=f"names no variable of {domain}"))
         if ds.has("SRCSEQ") and ds.has("USUBJID"):

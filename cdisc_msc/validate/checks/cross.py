@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cdisc_msc.io.columns import spread
+from cdisc_msc.io.columns import rows_with
 from cdisc_msc.validate.checks.util import by_subject, findings, full_date
 from cdisc_msc.validate.engine import CheckContext, SkipCheck, register
 
@@ -35,7 +35,7 @@ def subject_in_dm(ctx: CheckContext) -> pd.DataFrame | None:
     if reference is None:
         raise SkipCheck(f"no {where or 'reference'} dataset to check subjects against")
     codes, subjects = ctx.ds.codes("USUBJID")
-    rows = np.flatnonzero(spread(~pd.Series(subjects, dtype=object).isin(set(reference)).to_numpy(), codes, False))
+    rows = rows_with(~pd.Series(subjects, dtype=object).isin(set(reference)).to_numpy(), codes)
     return findings(rows, variable="USUBJID", value=subjects[codes[rows]], detail=where)
 
 

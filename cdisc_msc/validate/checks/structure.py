@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from cdisc_msc.io.columns import spread
+from cdisc_msc.io.columns import rows_with
 from cdisc_msc.validate.checks.util import duplicated_records, findings, text
 from cdisc_msc.validate.engine import CheckContext, SkipCheck, register
 from cdisc_msc.validate.igmeta import domain_variables
@@ -165,5 +165,5 @@ def domain_value(ctx: CheckContext) -> pd.DataFrame | None:
     meta = ctx.dataset_meta()
     expected = (meta.domain if meta is not None and meta.domain else name[:2] if len(name) > 2 else name)
     codes, uniques = ctx.ds.codes("DOMAIN")
-    rows = np.flatnonzero(spread(pd.Series(uniques, dtype=object).ne(expected).to_numpy(dtype=bool), codes, False))
+    rows = rows_with(pd.Series(uniques, dtype=object).ne(expected).to_numpy(dtype=bool), codes)
     return findings(rows, variable="DOMAIN", value=uniques[codes[rows]], detail=expected)

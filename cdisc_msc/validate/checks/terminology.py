@@ -1,10 +1,9 @@
 """Terminology checks: codelist values and code/name pairs."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from cdisc_msc.io.columns import spread
+from cdisc_msc.io.columns import rows_with
 from cdisc_msc.spec.ct import DEFAULT_VERSION, load_ct
 from cdisc_msc.validate.checks.util import findings, one_to_one, texts_of
 from cdisc_msc.validate.engine import CheckContext, register
@@ -18,7 +17,7 @@ def _outside(ds: DatasetData, variable: str, allowed: frozenset[str] | set[str],
     """Records whose value (as text) is not in ``allowed``; each distinct value is looked up once."""
     codes, _ = ds.codes(variable)
     shown = texts_of(ds, variable)
-    rows = np.flatnonzero(spread(~pd.Series(shown, dtype=object).isin(allowed).to_numpy(), codes, False))
+    rows = rows_with(~pd.Series(shown, dtype=object).isin(allowed).to_numpy(), codes)
     return findings(rows, variable=variable, value=shown[codes[rows]], detail=detail)
 
 

@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from cdisc_msc.io.columns import spread
+from cdisc_msc.io.columns import rows_with
 from cdisc_msc.validate.checks.util import findings
 from cdisc_msc.validate.engine import CheckContext, register
 from cdisc_msc.validate.package import read_member_name
@@ -161,7 +161,7 @@ def xpt_ascii(ctx: CheckContext) -> pd.DataFrame:
         ascii_ = np.fromiter(map(str.isascii, map(str, uniques)), dtype=bool, count=len(uniques))  # per distinct value
         if ascii_.all():
             continue
-        rows = np.flatnonzero(spread(~ascii_, codes, False))
+        rows = rows_with(~ascii_, codes)
         out.append(findings(rows, variable=c.name, value=uniques[codes[rows]]))
     return pd.concat(out) if out else None
 
