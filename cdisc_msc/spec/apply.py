@@ -174,13 +174,13 @@ def sorted_codes(col: pd.Series | np.ndarray, na_first: bool = True) -> tuple[np
 def sorted_factorize(col: pd.Series) -> tuple[np.ndarray, int]:
     """Codes in the sorted order of the distinct values (-1 = missing) and their count.
 
-    >>> sorted_factorize(pd.Series([2.0, None, 1.0, 2.0]))
-    (array([ 1, -1,  0,  1]), 2)
-
     Text and float64 are factorised with the writers' factorisation (text by
     object identity where values share their string objects, floats by bit
     pattern: cheap integer hashes), then the few distinct values are sorted;
     anything else by ``pd.factorize``.
+
+    >>> sorted_factorize(pd.Series([2.0, None, 1.0, 2.0]))
+    (array([ 1, -1,  0,  1]), 2)
     """
     if is_text_dtype(col.dtype) or col.dtype == np.float64:
         f = factorize_column(col)
