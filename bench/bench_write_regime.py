@@ -1,9 +1,10 @@
 """How fast the same bytes are written, depending on how long ago memory was freed.
 
-Why the I/O floor of ``bench_pipeline.py`` waits before each pass: on a VM
-with free page reporting, page-cache pages taken from memory freed a moment ago
-are reused at memory speed, while pages the guest has already handed back to
-the host must be faulted in again, about ten times slower. The script writes
+Why the I/O floor of ``bench_pipeline.py`` waits before each pass: on this VM
+(free page reporting, DAMON) page-cache pages taken from memory freed a moment
+ago are reused at memory speed, while memory freed 3 s or more before costs
+about ten times more, presumably because the guest has handed it back to the
+host (the mechanism is not verified; the threshold is what this measures). The script writes
 ``--mb`` megabytes of files, deletes them, flushes, waits ``pause`` seconds and
 writes the same bytes again, for each pause; it prints seconds and MB/s.
 
